@@ -1,0 +1,89 @@
+//! The `wxbot` command line (CONTRACT §1): `serve [--config FILE]`.
+
+use std::io::{IsTerminal as _, Write as _};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use actix_web::{App, HttpServer};
+use clap::{Parser, Subcommand};
+use tracing_subscriber::EnvFilter;
+
+use crate::bot::Bot;
+use crate::config::Config;
+use crate::endpoint;
+use crate::router::Router;
+
+/// A WeChat Official Account bot.
+#[derive(Debug, Parser)]
+#[command(name = "wxbot", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve the callback endpoint with the bot built from handlers/.
+    Serve {
+        /// The config file [default: wxbot.toml in the working directory, when it exists].
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+    },
+}
+
+/// Runs the command line with the bot's router; `main.rs` is one call to this.
+///
+/// Exit status: 0 after a clean shutdown, 2 for a usage or configuration error (before
+/// binding), 1 when the server cannot bind or fails.
+pub fn main<S: Clone + Send + Sync + 'static>(router: fn() -> Router<S>) -> ExitCode {
+    let cli = Cli::parse();
+    init_logs();
+    match cli.command {
+        Command::Serve { config } => {
+            let bot = match Config::load(config.as_deref())
+                .map_err(crate::Error::from)
+                .and_then(|config| Bot::new(&config, router()))
+            {
+                Ok(bot) => bot,
+                Err(err) => {
+                    eprintln!("wxbot: {err}");
+                    return ExitCode::from(2);
+                }
+            };
+            match actix_web::rt::System::new().block_on(serve(bot)) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(err) => {
+                    eprintln!("wxbot: server: {err}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+    }
+}
+
+/// Binds `server.bind`, prints `listening on http://ADDR:PORT` as the first stdout line, and
+/// serves until Ctrl-C or SIGTERM.
+pub async fn serve<S: Clone + Send + Sync + 'static>(bot: Bot<S>) -> std::io::Result<()> {
+    let addr = bot.config().server.bind_addr()?;
+    let factory = bot.clone();
+    let server = HttpServer::new(move || App::new().configure(endpoint::configure(factory.clone())))
+        .bind(addr)
+        .map_err(|err| std::io::Error::new(err.kind(), format!("cannot bind {addr}: {err}")))?;
+    let bound = server.addrs().first().copied().unwrap_or(addr);
+    let mut stdout = std::io::stdout().lock();
+    writeln!(stdout, "listening on http://{bound}")?;
+    stdout.flush()?;
+    drop(stdout);
+    tracing::info!(%bound, path = %bot.config().server.path, "serving");
+    server.run().await
+}
+
+/// Logs go to stderr; `RUST_LOG` sets the level (default `info`).
+fn init_logs() {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .init();
+}

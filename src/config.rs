@@ -1,0 +1,297 @@
+//! The configuration: `wxbot.toml` (CONTRACT §2), then `WXBOT_<SECTION>__<KEY>` variables.
+//!
+//! Loading and validation report every problem at once, each naming its key, so a bad deploy
+//! fails before it binds, in one line.
+
+use std::net::{SocketAddr, ToSocketAddrs};
+use std::path::{Path, PathBuf};
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+
+use crate::error::Secret;
+
+/// The whole configuration; every key has a default but `account.token`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+#[non_exhaustive]
+pub struct Config {
+    /// `[server]`: the callback endpoint.
+    pub server: ServerConfig,
+    /// `[account]`: the public account.
+    pub account: AccountConfig,
+    /// `[api]`: the WeChat API.
+    pub api: ApiConfig,
+    /// `[media]`: the upload-on-demand cache.
+    pub media: MediaConfig,
+    /// `[store]`: where tokens and media ids persist.
+    pub store: StoreConfig,
+}
+
+/// `[server]`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+#[non_exhaustive]
+pub struct ServerConfig {
+    /// `address:port`; port 0 picks a free one.
+    pub bind: String,
+    /// The callback path.
+    pub path: String,
+    /// Larger bodies are answered 413.
+    pub body_limit_bytes: usize,
+    /// When the reply is not ready by then, answer `success` and send it by customer service.
+    pub reply_deadline_ms: u64,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self {
+            bind: "127.0.0.1:8080".to_owned(),
+            path: "/wechat".to_owned(),
+            body_limit_bytes: 1024 * 1024,
+            reply_deadline_ms: 4500,
+        }
+    }
+}
+
+/// `[account]`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+#[non_exhaustive]
+pub struct AccountConfig {
+    /// The AppID (`wx…`).
+    pub appid: String,
+    /// The AppSecret, for API calls.
+    pub secret: Secret,
+    /// The callback token (3–32 letters or digits), required.
+    pub token: Secret,
+    /// The 43-character EncodingAESKey, required when `mode` is not `plain`.
+    pub encoding_aes_key: Secret,
+    /// The message encryption mode.
+    pub mode: Mode,
+}
+
+/// The account's message encryption mode.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+#[non_exhaustive]
+pub enum Mode {
+    /// Plaintext messages (明文模式).
+    #[default]
+    Plain,
+    /// Plaintext and ciphertext side by side (兼容模式).
+    Compatible,
+    /// Ciphertext only (安全模式).
+    Safe,
+}
+
+/// `[api]`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+#[non_exhaustive]
+pub struct ApiConfig {
+    /// Every API call goes here.
+    pub base_url: String,
+}
+
+impl Default for ApiConfig {
+    fn default() -> Self {
+        Self { base_url: "https://api.weixin.qq.com".to_owned() }
+    }
+}
+
+/// `[media]`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+#[non_exhaustive]
+pub struct MediaConfig {
+    /// Relative paths in media replies resolve here.
+    pub assets_dir: PathBuf,
+    /// How long a temporary `media_id` lives.
+    pub ttl_secs: u64,
+    /// Re-upload when less than this is left.
+    pub refresh_margin_secs: u64,
+}
+
+impl Default for MediaConfig {
+    fn default() -> Self {
+        Self { assets_dir: "assets".into(), ttl_secs: 259_200, refresh_margin_secs: 3600 }
+    }
+}
+
+/// `[store]`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+#[non_exhaustive]
+pub struct StoreConfig {
+    /// Which store.
+    pub backend: Backend,
+    /// The file backend's folder.
+    pub path: PathBuf,
+    /// The redis backend's URL.
+    pub url: Secret,
+}
+
+impl Default for StoreConfig {
+    fn default() -> Self {
+        Self {
+            backend: Backend::Memory,
+            path: "wxbot-state".into(),
+            url: Secret::new("redis://127.0.0.1:6379/0"),
+        }
+    }
+}
+
+/// Where tokens and media ids persist.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+#[non_exhaustive]
+pub enum Backend {
+    /// In this process only.
+    #[default]
+    Memory,
+    /// Files in `store.path`.
+    File,
+    /// A redis server at `store.url`.
+    Redis,
+}
+
+/// Every problem found in a configuration, each naming its key.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("config: {}", .problems.join("; "))]
+pub struct ConfigError {
+    /// One sentence per problem, starting with the key.
+    pub problems: Vec<String>,
+}
+
+impl Config {
+    /// Loads `file` (or `wxbot.toml` in the working directory, when it exists), applies the
+    /// `WXBOT_<SECTION>__<KEY>` variables, and validates the result.
+    pub fn load(file: Option<&Path>) -> Result<Self, ConfigError> {
+        let mut figment = Figment::from(Serialized::defaults(Self::default()));
+        match file {
+            Some(path) if !path.is_file() => {
+                return Err(problem(format!("{} does not exist or is not a file", path.display())));
+            }
+            Some(path) => figment = figment.merge(Toml::file_exact(path)),
+            None => figment = figment.merge(Toml::file_exact("wxbot.toml")),
+        }
+        // Only `SECTION__KEY` variables: `WXBOT_LOG` or the like must not become unknown keys.
+        let env = Env::prefixed("WXBOT_").filter(|key| key.as_str().contains("__")).split("__");
+        let config: Self = figment.merge(env).extract().map_err(|err| ConfigError {
+            problems: err.into_iter().map(describe).collect(),
+        })?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Checks every key, reporting all problems at once.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let mut problems = Vec::new();
+        let mut check = |ok: bool, message: &str| {
+            if !ok {
+                problems.push(message.to_owned());
+            }
+        };
+        let token = self.account.token.expose();
+        check(
+            !token.is_empty(),
+            "account.token is missing (wxbot.toml [account] token, or WXBOT_ACCOUNT__TOKEN)",
+        );
+        check(
+            token.is_empty()
+                || (3..=32).contains(&token.len()) && token.bytes().all(|b| b.is_ascii_alphanumeric()),
+            "account.token must be 3 to 32 letters or digits, as WeChat requires",
+        );
+        check(
+            self.account.mode == Mode::Plain,
+            "account.mode: only \"plain\" is supported by this version",
+        );
+        check(self.server.bind_addr().is_ok(), "server.bind must be address:port, e.g. 127.0.0.1:8080");
+        check(self.server.path.starts_with('/'), "server.path must start with /");
+        check(self.server.body_limit_bytes > 0, "server.body_limit_bytes must be positive");
+        check(
+            (1..5000).contains(&self.server.reply_deadline_ms),
+            "server.reply_deadline_ms must be between 1 and 4999 (WeChat waits 5 s)",
+        );
+        check(
+            self.api.base_url.starts_with("http://") || self.api.base_url.starts_with("https://"),
+            "api.base_url must be an http:// or https:// URL",
+        );
+        check(self.media.ttl_secs > 0, "media.ttl_secs must be positive");
+        if problems.is_empty() { Ok(()) } else { Err(ConfigError { problems }) }
+    }
+}
+
+impl ServerConfig {
+    /// `bind` resolved to a socket address.
+    pub fn bind_addr(&self) -> std::io::Result<SocketAddr> {
+        if let Ok(addr) = self.bind.parse() {
+            return Ok(addr);
+        }
+        self.bind.to_socket_addrs()?.next().ok_or_else(|| {
+            std::io::Error::new(std::io::ErrorKind::InvalidInput, "no address")
+        })
+    }
+}
+
+fn problem(message: String) -> ConfigError {
+    ConfigError { problems: vec![message] }
+}
+
+/// `server.body_limit_bytes: invalid type: found string "x", expected usize`.
+fn describe(err: figment::Error) -> String {
+    let key = err.path.join(".");
+    let origin = err
+        .metadata
+        .as_ref()
+        .and_then(|meta| meta.source.as_ref())
+        .map(|source| format!(" (from {source})"))
+        .unwrap_or_default();
+    match key.as_str() {
+        "" => format!("{}{origin}", err.kind),
+        _ => format!("{key}: {}{origin}", err.kind),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_the_contracts() {
+        let config = Config::default();
+        assert_eq!(config.server.bind, "127.0.0.1:8080");
+        assert_eq!(config.server.path, "/wechat");
+        assert_eq!(config.server.body_limit_bytes, 1_048_576);
+        assert_eq!(config.server.reply_deadline_ms, 4500);
+        assert_eq!(config.account.mode, Mode::Plain);
+        assert_eq!(config.api.base_url, "https://api.weixin.qq.com");
+        assert_eq!(config.media.ttl_secs, 259_200);
+        assert_eq!(config.media.refresh_margin_secs, 3600);
+        assert_eq!(config.store.backend, Backend::Memory);
+    }
+
+    #[test]
+    fn validate_names_every_bad_key() {
+        let mut config = Config::default();
+        config.server.path = "wechat".to_owned();
+        config.server.reply_deadline_ms = 0;
+        let err = config.validate().unwrap_err();
+        let all = err.problems.join("\n");
+        assert!(all.contains("account.token is missing"), "{all}");
+        assert!(all.contains("server.path"), "{all}");
+        assert!(all.contains("server.reply_deadline_ms"), "{all}");
+        assert_eq!(err.problems.len(), 3, "{all}");
+    }
+
+    #[test]
+    fn secrets_do_not_debug_print() {
+        let mut config = Config::default();
+        config.account.token = Secret::new("supersecrettoken");
+        config.account.secret = Secret::new("appsecretvalue");
+        let printed = format!("{config:?}");
+        assert!(!printed.contains("supersecrettoken") && !printed.contains("appsecretvalue"));
+    }
+}

@@ -1,0 +1,198 @@
+//! The HTTP edge: [`configure`] mounts the callback on an actix-web app.
+//!
+//! Statuses follow CONTRACT §4: 400 for a request that is not a WeChat message, 403 for a bad
+//! signature, 413 for an oversized body, and 200 for anything that parsed, whatever the
+//! handler did.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::StatusCode;
+use actix_web::http::header::{CONTENT_LENGTH, ContentType};
+use actix_web::middleware::{Next, from_fn};
+use actix_web::web::{self, BytesMut};
+use actix_web::{HttpRequest, HttpResponse, ResponseError};
+use futures_util::StreamExt as _;
+use serde::Deserialize;
+
+use crate::bot::{Answer, Bot};
+use crate::message::{Incoming, ParseError};
+
+/// The query string of a callback; every field optional, so a missing one is answered with
+/// the contract's status (403 or 400) rather than actix's generic 400.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[non_exhaustive]
+pub struct CallbackQuery {
+    /// `signature`: sha1 of the sorted token, timestamp and nonce.
+    pub signature: Option<String>,
+    /// `timestamp`.
+    pub timestamp: Option<String>,
+    /// `nonce`.
+    pub nonce: Option<String>,
+    /// `echostr`: URL verification only.
+    pub echostr: Option<String>,
+    /// `openid`: the sender, on message POSTs.
+    pub openid: Option<String>,
+    /// `encrypt_type`: `aes` for an encrypted body.
+    pub encrypt_type: Option<String>,
+    /// `msg_signature`: the ciphertext's signature.
+    pub msg_signature: Option<String>,
+}
+
+/// Why a callback request is refused.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum CallbackError {
+    /// A required query parameter is missing (URL verification).
+    #[error("missing query parameter {0}")]
+    Missing(&'static str),
+    /// The signature is missing or does not match.
+    #[error("bad or missing signature")]
+    BadSignature,
+    /// The body is larger than `server.body_limit_bytes`.
+    #[error("body is larger than server.body_limit_bytes ({limit} bytes)")]
+    TooLarge {
+        /// The configured limit.
+        limit: usize,
+    },
+    /// The body could not be read.
+    #[error("body could not be read: {0}")]
+    Body(String),
+    /// The body is not a WeChat message.
+    #[error("bad message: {0}")]
+    Parse(#[from] ParseError),
+}
+
+impl ResponseError for CallbackError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            Self::BadSignature => StatusCode::FORBIDDEN,
+            Self::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::Missing(_) | Self::Body(_) | Self::Parse(_) => StatusCode::BAD_REQUEST,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let mut response = HttpResponse::build(self.status_code())
+            .content_type(ContentType::plaintext())
+            .body(self.to_string());
+        response.extensions_mut().insert(Refusal(self.to_string()));
+        response
+    }
+}
+
+/// Mounts the callback endpoint (`GET` verification, `POST` messages) at `server.path`.
+///
+/// The one wiring function for `wxbot serve`, tests and custom servers:
+///
+/// ```no_run
+/// use actix_web::{App, HttpServer};
+/// use wxbot::prelude::*;
+/// use wxbot::{Bot, Config, endpoint};
+///
+/// async fn echo(text: Text) -> String { text.content }
+///
+/// # async fn run() -> std::io::Result<()> {
+/// let config = Config::load(None).expect("config");
+/// let bot = Bot::new(&config, Router::new().on(echo)).expect("bot");
+/// HttpServer::new(move || App::new().configure(endpoint::configure(bot.clone())))
+///     .bind("127.0.0.1:8080")?
+///     .run()
+///     .await
+/// # }
+/// ```
+pub fn configure<S: Clone + Send + Sync + 'static>(
+    bot: Bot<S>,
+) -> impl FnOnce(&mut web::ServiceConfig) {
+    move |cfg| {
+        let path = bot.config().server.path.clone();
+        let verifier = bot.clone();
+        let verify = move |query: web::Query<CallbackQuery>| {
+            let result = verifier.verify(&query);
+            async move { result.map(|echo| HttpResponse::Ok().content_type(ContentType::plaintext()).body(echo)) }
+        };
+        let callback = move |query: web::Query<CallbackQuery>, req: HttpRequest, payload: web::Payload| {
+            let bot = bot.clone();
+            async move { callback(&bot, &query, &req, payload).await }
+        };
+        cfg.service(
+            web::resource(path)
+                .wrap(from_fn(access_log))
+                .route(web::get().to(verify))
+                .route(web::post().to(callback)),
+        );
+    }
+}
+
+async fn callback<S: Clone + Send + Sync + 'static>(
+    bot: &Bot<S>,
+    query: &CallbackQuery,
+    req: &HttpRequest,
+    payload: web::Payload,
+) -> Result<HttpResponse, CallbackError> {
+    let body = read_body(req, payload, bot.config().server.body_limit_bytes).await?;
+    let outcome = bot.callback(query, &body).await.inspect_err(|err| {
+        if matches!(err, CallbackError::Parse(_)) {
+            tracing::debug!(body = %String::from_utf8_lossy(&body), "unparsable body");
+        }
+    })?;
+    let mut response = match outcome.answer {
+        Answer::Reply(xml) => HttpResponse::Ok().content_type(ContentType::xml()).body(xml),
+        Answer::Success => HttpResponse::Ok().content_type(ContentType::plaintext()).body("success"),
+    };
+    response.extensions_mut().insert(Logged(outcome.message));
+    Ok(response)
+}
+
+/// Reads the body up to `limit` bytes: a declared length over it is refused before reading.
+async fn read_body(req: &HttpRequest, mut payload: web::Payload, limit: usize) -> Result<BytesMut, CallbackError> {
+    let declared = req
+        .headers()
+        .get(CONTENT_LENGTH)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.parse::<usize>().ok());
+    if declared.is_some_and(|len| len > limit) {
+        return Err(CallbackError::TooLarge { limit });
+    }
+    let mut body = BytesMut::with_capacity(declared.unwrap_or(1024).min(limit));
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|err| CallbackError::Body(err.to_string()))?;
+        if body.len() + chunk.len() > limit {
+            return Err(CallbackError::TooLarge { limit });
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+/// The parsed message, left on the response for the access log.
+struct Logged(Arc<Incoming>);
+
+/// Why a request was refused, left on the response for the access log.
+struct Refusal(String);
+
+/// One line per request: method, path, status, latency, MsgType and MsgId where known.
+async fn access_log(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    if !tracing::enabled!(tracing::Level::INFO) {
+        return next.call(req).await;
+    }
+    let start = Instant::now();
+    let method = req.method().clone();
+    let path = req.path().to_owned();
+    let response = next.call(req).await?;
+    let latency = start.elapsed();
+    let status = response.status().as_u16();
+    let extensions = response.response().extensions();
+    let header = extensions.get::<Logged>().map(|logged| &logged.0.header);
+    let msg_type = header.map(|h| h.msg_type.as_str());
+    let msg_id = header.and_then(|h| h.msg_id.as_ref()).map(|id| id.as_str());
+    let refusal = extensions.get::<Refusal>().map(|refusal| refusal.0.as_str());
+    tracing::info!(%method, path, status, ?latency, msg_type, msg_id, refusal, "request");
+    drop(extensions);
+    Ok(response)
+}

@@ -1,0 +1,52 @@
+//! The crate's [`Error`], and [`Secret`] for values that must never reach a log.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// Everything that can stop a bot from starting or serving.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The configuration is invalid; every problem is listed.
+    #[error(transparent)]
+    Config(#[from] crate::config::ConfigError),
+    /// The router has routes that can never run, or bad patterns.
+    #[error(transparent)]
+    Router(#[from] crate::router::RouterError),
+    /// The server could not bind or run.
+    #[error("server: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// A crate-wide result.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// A secret string (token, app secret, AES key): its `Debug` prints `***`.
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps a secret.
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    /// The secret itself: use it, never log it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(if self.0.is_empty() { "\"\"" } else { "***" })
+    }
+}
+
+impl From<&str> for Secret {
+    fn from(value: &str) -> Self {
+        Self::new(value)
+    }
+}

@@ -1,0 +1,67 @@
+//! # wxbot
+//!
+//! A fast, typed framework for WeChat Official Account (公众号) callback bots.
+//!
+//! WeChat POSTs every message and event to your callback URL as signed XML. wxbot checks the
+//! signature, parses the XML into typed values ([`message`]), runs the first matching handler
+//! of your [`Router`], and answers with reply XML ([`reply`]), or `success` when there is
+//! nothing to say.
+//!
+//! ## Quick start
+//!
+//! ```no_run
+//! use wxbot::prelude::*;
+//!
+//! async fn pong(_: Text) -> &'static str { "pong" }
+//! async fn echo(text: Text) -> String { text.content }
+//!
+//! fn main() -> std::process::ExitCode {
+//!     wxbot::cli::main(|| Router::new().text_exact("ping", pong).on(echo))
+//! }
+//! ```
+//!
+//! ## Writing handlers
+//!
+//! A handler is `async fn(M) -> R` or `async fn(Ctx<S>, M) -> R`. The argument type `M`
+//! ([`FromIncoming`]) selects the messages it runs for: [`message::Text`],
+//! [`message::Image`], [`message::Click`], … or [`message::Incoming`] for every message.
+//! The return type `R` ([`IntoReply`]) is a [`Reply`], a `String` or `&'static str` (text),
+//! `()` or `None` (`success`), or a `Result` whose error is logged and answered `success`.
+//! Routes are tried in order and the first match wins; a route after a catch-all, or a bad
+//! regex, stops the bot at start-up ([`RouterError`]).
+//!
+//! ## Errors and the 5-second rule
+//!
+//! Once a message has parsed, WeChat always gets 200: a handler error or panic is logged and
+//! answered `success`, so WeChat neither retries nor shows the user an error.
+//!
+//! ## Testing your bot
+//!
+//! [`testing::TestBot`] drives the same logic as the HTTP endpoint with signed requests.
+
+pub mod cli;
+pub mod config;
+pub mod endpoint;
+pub mod message;
+pub mod prelude;
+pub mod reply;
+pub mod signature;
+pub mod testing;
+
+mod bot;
+mod context;
+mod error;
+mod ids;
+mod router;
+
+pub use bot::{Answer, Bot, Outcome};
+pub use config::{Config, ConfigError};
+pub use context::Ctx;
+pub use error::{Error, Result, Secret};
+pub use ids::{MediaId, MsgId, OpenId};
+pub use reply::Reply;
+pub use router::{FromIncoming, Handler, HandlerError, IntoReply, Router, RouterError};
+
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -1,0 +1,46 @@
+//! The fields every callback carries.
+
+use super::ParseError;
+use super::scan::Fields;
+use crate::ids::{MsgId, OpenId};
+
+/// The part of every message that routing, dedupe, logging and the reply need.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Header {
+    /// `ToUserName`: the account's original id (`gh_…`).
+    pub to: String,
+    /// `FromUserName`: the follower who sent the message.
+    pub from: OpenId,
+    /// `CreateTime`, Unix seconds.
+    pub create_time: u64,
+    /// `MsgType` as sent (`text`, `event`, …).
+    pub msg_type: String,
+    /// `Event` as sent, for `event` messages.
+    pub event: Option<String>,
+    /// `MsgId` (or `MsgID`, as the job-finish events spell it), when present.
+    pub msg_id: Option<MsgId>,
+}
+
+impl Header {
+    pub(super) fn from_fields(fields: &Fields<'_>) -> Result<Self, ParseError> {
+        let required = |name: &'static str| fields.non_empty(name).ok_or(ParseError::Missing(name));
+        let to = required("ToUserName")?.to_owned();
+        let from = OpenId::new(required("FromUserName")?);
+        let create_time = required("CreateTime")?;
+        Ok(Self {
+            to,
+            from,
+            create_time: create_time.trim().parse().map_err(|_| ParseError::NotANumber {
+                field: "CreateTime",
+                value: create_time.to_owned(),
+            })?,
+            msg_type: required("MsgType")?.to_owned(),
+            event: fields.opt("Event"),
+            msg_id: fields
+                .non_empty("MsgId")
+                .or_else(|| fields.non_empty("MsgID"))
+                .map(MsgId::from),
+        })
+    }
+}

@@ -1,0 +1,11 @@
+//! What a handler author imports: `use wxbot::prelude::*;`.
+
+pub use crate::context::Ctx;
+pub use crate::ids::{MediaId, MsgId, OpenId};
+pub use crate::message::{
+    Click, Coord, Event, Header, Image, Incoming, Kind, KfSession, Link, Location, LocationReport,
+    LocationSelect, MassSendJobFinish, Pictures, PublishJobFinish, Scan, ScanCode, Subscribe,
+    SubscribeMsg, TemplateSendJobFinish, Text, Video, View, ViewMiniprogram, Voice,
+};
+pub use crate::reply::{Article, MediaSource, Reply};
+pub use crate::router::{FromIncoming, HandlerError, IntoReply, Router};

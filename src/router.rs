@@ -1,0 +1,173 @@
+//! [`Router`]: ordered routes, first match wins.
+//!
+//! A route is a filter (any message, exact text, text prefix, regex, event key) and a handler
+//! whose argument type filters too. Routes are tried top to bottom; the first whose filter
+//! and argument both accept the message runs. Nothing matched means `success`.
+
+mod extract;
+mod handler;
+
+use std::sync::Arc;
+
+use regex::Regex;
+
+pub use extract::{FromIncoming, HandlerError, IntoReply};
+pub use handler::Handler;
+pub(crate) use handler::HandlerFuture;
+
+use crate::context::Ctx;
+use crate::message::Incoming;
+
+/// Configuration mistakes found when the router is built: routes that can never run, bad
+/// regexes. The bot refuses to start with them.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("router: {}", .problems.join("; "))]
+pub struct RouterError {
+    /// One sentence per problem.
+    pub problems: Vec<String>,
+}
+
+/// The bot's routes, read top to bottom.
+///
+/// ```
+/// use wxbot::prelude::*;
+///
+/// async fn pong(_: Text) -> &'static str { "pong" }
+/// async fn clicked(click: Click) -> String { format!("click {}", click.event_key) }
+/// async fn echo(text: Text) -> String { text.content }
+///
+/// let router = Router::new()
+///     .text_exact("ping", pong)
+///     .on(clicked)   // every CLICK event: the argument's type is the filter
+///     .on(echo);     // any other text
+/// assert!(router.check().is_ok());
+/// ```
+pub struct Router<S = ()> {
+    state: S,
+    routes: Vec<Route<S>>,
+    problems: Vec<String>,
+}
+
+struct Route<S> {
+    filter: Filter,
+    label: String,
+    catch_all: bool,
+    call: Box<dyn Fn(&Ctx<S>) -> Option<HandlerFuture> + Send + Sync>,
+}
+
+enum Filter {
+    Any,
+    TextExact(String),
+    TextPrefix(String),
+    TextRegex(Regex),
+    EventKey(String),
+}
+
+impl Filter {
+    fn accepts(&self, msg: &Incoming) -> bool {
+        match self {
+            Self::Any => true,
+            Self::TextExact(want) => msg.text() == Some(want.as_str()),
+            Self::TextPrefix(prefix) => msg.text().is_some_and(|t| t.starts_with(prefix.as_str())),
+            Self::TextRegex(re) => msg.text().is_some_and(|t| re.is_match(t)),
+            Self::EventKey(key) => msg.event().and_then(|ev| ev.key()) == Some(key.as_str()),
+        }
+    }
+}
+
+impl Router<()> {
+    /// An empty router without shared state.
+    pub fn new() -> Self {
+        Self::with_state(())
+    }
+}
+
+impl Default for Router<()> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<S: Clone + Send + Sync + 'static> Router<S> {
+    /// An empty router whose handlers can read `state` through [`Ctx::state`].
+    pub fn with_state(state: S) -> Self {
+        Self { state, routes: Vec::new(), problems: Vec::new() }
+    }
+
+    /// Runs `handler` for every message its argument type accepts.
+    #[must_use]
+    pub fn on<A>(self, handler: impl Handler<A, S>) -> Self {
+        self.push(Filter::Any, "on", handler)
+    }
+
+    /// Runs `handler` for text messages equal to `text`.
+    #[must_use]
+    pub fn text_exact<A>(self, text: impl Into<String>, handler: impl Handler<A, S>) -> Self {
+        self.push(Filter::TextExact(text.into()), "text_exact", handler)
+    }
+
+    /// Runs `handler` for text messages starting with `prefix`.
+    #[must_use]
+    pub fn text_prefix<A>(self, prefix: impl Into<String>, handler: impl Handler<A, S>) -> Self {
+        self.push(Filter::TextPrefix(prefix.into()), "text_prefix", handler)
+    }
+
+    /// Runs `handler` for text messages matching `pattern`; a bad pattern stops the start-up.
+    #[must_use]
+    pub fn text_regex<A>(mut self, pattern: &str, handler: impl Handler<A, S>) -> Self {
+        match Regex::new(pattern) {
+            Ok(re) => self.push(Filter::TextRegex(re), "text_regex", handler),
+            Err(err) => {
+                let n = self.routes.len() + 1;
+                self.problems.push(format!("route {n}: bad regex {pattern:?}: {err}"));
+                self
+            }
+        }
+    }
+
+    /// Runs `handler` for events whose `EventKey` equals `key` (menu keys, QR scenes, URLs).
+    #[must_use]
+    pub fn event_key<A>(self, key: impl Into<String>, handler: impl Handler<A, S>) -> Self {
+        self.push(Filter::EventKey(key.into()), "event_key", handler)
+    }
+
+    /// The configuration mistakes found while building, if any.
+    pub fn check(&self) -> Result<(), RouterError> {
+        if self.problems.is_empty() {
+            return Ok(());
+        }
+        Err(RouterError { problems: self.problems.clone() })
+    }
+
+    fn push<A, H: Handler<A, S>>(mut self, filter: Filter, how: &str, handler: H) -> Self {
+        let label = format!("{how}({})", std::any::type_name::<H>());
+        let n = self.routes.len() + 1;
+        if let Some(catch_all) = self.routes.iter().position(|route| route.catch_all) {
+            let earlier = &self.routes[catch_all].label;
+            self.problems.push(format!(
+                "route {n} {label} comes after the catch-all route {} {earlier} and can never run",
+                catch_all + 1,
+            ));
+        }
+        let catch_all = H::CATCH_ALL && matches!(filter, Filter::Any);
+        let call = Box::new(move |ctx: &Ctx<S>| handler.call(ctx));
+        self.routes.push(Route { filter, label, catch_all, call });
+        self
+    }
+
+    /// The first route that accepts `msg`, started; `None` when no route does.
+    pub(crate) fn route(&self, msg: Arc<Incoming>) -> Option<HandlerFuture> {
+        let ctx = Ctx::new(msg, self.state.clone());
+        self.routes
+            .iter()
+            .filter(|route| route.filter.accepts(ctx.message()))
+            .find_map(|route| (route.call)(&ctx))
+    }
+}
+
+impl<S> std::fmt::Debug for Router<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let labels: Vec<&str> = self.routes.iter().map(|route| route.label.as_str()).collect();
+        f.debug_struct("Router").field("routes", &labels).finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,71 @@
+//! [`Handler`]: the two shapes a handler function may take, erased behind one boxed call.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use super::extract::{FromIncoming, HandlerError, IntoReply};
+use crate::context::Ctx;
+use crate::reply::Reply;
+
+/// The future a matched handler runs: its reply, no reply, or its error.
+pub(crate) type HandlerFuture =
+    Pin<Box<dyn Future<Output = Result<Option<Reply>, HandlerError>> + Send>>;
+
+/// An async function the router can call: `async fn(M) -> R` or `async fn(Ctx<S>, M) -> R`,
+/// where `M: FromIncoming` selects and extracts the message and `R: IntoReply` is the answer.
+///
+/// ```
+/// use wxbot::prelude::*;
+///
+/// async fn echo(text: Text) -> String { text.content }
+/// async fn who(ctx: Ctx, _: Text) -> String { ctx.sender().to_string() }
+///
+/// let _ = Router::new().text_exact("who", who).on(echo);
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a wxbot handler",
+    label = "not a handler",
+    note = "a handler is `async fn(M) -> R` or `async fn(Ctx<S>, M) -> R`, where `M: FromIncoming` \
+            (Text, Image, Click, Subscribe, Incoming, …) and `R: IntoReply` \
+            (Reply, String, &'static str, (), Option<_>, Result<_, E>)"
+)]
+pub trait Handler<Args, S>: Send + Sync + 'static {
+    /// Whether the handler's argument accepts every message.
+    #[doc(hidden)]
+    const CATCH_ALL: bool;
+
+    /// Extracts the argument and starts the call; `None` when the message does not fit.
+    #[doc(hidden)]
+    fn call(&self, ctx: &Ctx<S>) -> Option<HandlerFuture>;
+}
+
+impl<F, Fut, M, R, S> Handler<(M,), S> for F
+where
+    F: Fn(M) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = R> + Send + 'static,
+    M: FromIncoming,
+    R: IntoReply,
+{
+    const CATCH_ALL: bool = M::ACCEPTS_ALL;
+
+    fn call(&self, ctx: &Ctx<S>) -> Option<HandlerFuture> {
+        let fut = self(M::from_incoming(ctx.message())?);
+        Some(Box::pin(async move { fut.await.into_reply() }))
+    }
+}
+
+impl<F, Fut, M, R, S> Handler<(Ctx<S>, M), S> for F
+where
+    F: Fn(Ctx<S>, M) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = R> + Send + 'static,
+    M: FromIncoming,
+    R: IntoReply,
+    S: Clone,
+{
+    const CATCH_ALL: bool = M::ACCEPTS_ALL;
+
+    fn call(&self, ctx: &Ctx<S>) -> Option<HandlerFuture> {
+        let fut = self(ctx.clone(), M::from_incoming(ctx.message())?);
+        Some(Box::pin(async move { fut.await.into_reply() }))
+    }
+}

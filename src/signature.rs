@@ -1,0 +1,76 @@
+//! The callback signatures: `sha1` over the sorted parts, compared in constant time.
+//!
+//! WeChat signs the URL verification and every POST with `sha1(sort(token, timestamp, nonce))`
+//! and, in safe mode, the ciphertext with `sha1(sort(token, timestamp, nonce, encrypt))`.
+
+use sha1::{Digest, Sha1};
+
+/// The lowercase hex `sha1` of the parts, sorted bytewise and joined without separators.
+///
+/// ```
+/// let sig = wxbot::signature::sign(&mut ["testtoken", "1700000000", "abc123"]);
+/// assert_eq!(sig, "14868ea7d291f628c164a0e57f9a7da1bade4e37");
+/// ```
+pub fn sign(parts: &mut [&str]) -> String {
+    hex(&digest(parts))
+}
+
+/// Whether `signature` (hex, any case) is the signature of `parts`, compared in constant time.
+pub fn verify(parts: &mut [&str], signature: &str) -> bool {
+    let expected = hex(&digest(parts));
+    let given = signature.as_bytes();
+    if given.len() != expected.len() {
+        return false;
+    }
+    // Constant time: every byte is compared whatever the first mismatch.
+    expected
+        .bytes()
+        .zip(given)
+        .fold(0u8, |acc, (a, b)| acc | (a ^ b.to_ascii_lowercase()))
+        == 0
+}
+
+fn digest(parts: &mut [&str]) -> [u8; 20] {
+    parts.sort_unstable();
+    let mut hasher = Sha1::new();
+    for part in parts.iter() {
+        hasher.update(part.as_bytes());
+    }
+    hasher.finalize().into()
+}
+
+fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for byte in bytes {
+        out.push(DIGITS[usize::from(byte >> 4)] as char);
+        out.push(DIGITS[usize::from(byte & 0xf)] as char);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // The known answer of DESIGN §7: join `1700000000abc123testtoken`.
+    const KNOWN: &str = "14868ea7d291f628c164a0e57f9a7da1bade4e37";
+
+    #[test]
+    fn known_answer_in_any_order() {
+        assert_eq!(sign(&mut ["testtoken", "1700000000", "abc123"]), KNOWN);
+        assert_eq!(sign(&mut ["abc123", "testtoken", "1700000000"]), KNOWN);
+    }
+
+    #[test]
+    fn verify_accepts_uppercase_and_rejects_others() {
+        assert!(verify(&mut ["testtoken", "1700000000", "abc123"], KNOWN));
+        assert!(verify(
+            &mut ["testtoken", "1700000000", "abc123"],
+            &KNOWN.to_ascii_uppercase()
+        ));
+        assert!(!verify(&mut ["testtoken", "1700000001", "abc123"], KNOWN));
+        assert!(!verify(&mut ["testtoken", "1700000000", "abc123"], &KNOWN[1..]));
+        assert!(!verify(&mut ["testtoken", "1700000000", "abc123"], ""));
+    }
+}
