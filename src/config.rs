@@ -175,7 +175,10 @@ impl Config {
                 return Err(problem(format!("{} does not exist or is not a file", path.display())));
             }
             Some(path) => figment = figment.merge(Toml::file_exact(path)),
-            None => figment = figment.merge(Toml::file_exact("wxbot.toml")),
+            None if Path::new("wxbot.toml").is_file() => {
+                figment = figment.merge(Toml::file_exact("wxbot.toml"));
+            }
+            None => {}
         }
         // Only `SECTION__KEY` variables: `WXBOT_LOG` or the like must not become unknown keys.
         let env = Env::prefixed("WXBOT_").filter(|key| key.as_str().contains("__")).split("__");
@@ -243,12 +246,13 @@ fn problem(message: String) -> ConfigError {
 /// `server.body_limit_bytes: invalid type: found string "x", expected usize`.
 fn describe(err: figment::Error) -> String {
     let key = err.path.join(".");
-    let origin = err
-        .metadata
-        .as_ref()
-        .and_then(|meta| meta.source.as_ref())
-        .map(|source| format!(" (from {source})"))
-        .unwrap_or_default();
+    let origin = match &err.metadata {
+        Some(meta) if meta.source.is_some() => format!(" (from {})", meta.source.as_ref().map_or_else(String::new, ToString::to_string)),
+        Some(meta) if meta.name.contains("environment") => {
+            format!(" (from WXBOT_{})", err.path.join("__").to_uppercase())
+        }
+        _ => String::new(),
+    };
     match key.as_str() {
         "" => format!("{}{origin}", err.kind),
         _ => format!("{key}: {}{origin}", err.kind),

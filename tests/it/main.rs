@@ -1,0 +1,16 @@
+//! The one integration-test binary (one link step for the whole suite).
+
+// The demo bot, compiled here as in `src/main.rs`, so tests run the real `handlers::router()`.
+#[allow(dead_code, unreachable_pub)]
+#[path = "../../handlers/mod.rs"]
+mod handlers;
+
+/// Shared helpers for the modules below.
+mod common;
+
+/// CONTRACT §4.2 over HTTP: statuses, body limits, hostile input, panics, the access log.
+mod callback;
+/// CONTRACT §1: the real binary's command line, config errors and exit codes.
+mod cli;
+/// CONTRACT §4.1: URL verification.
+mod verify;
