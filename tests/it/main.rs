@@ -1,5 +1,8 @@
 //! The one integration-test binary (one link step for the whole suite).
 
+// Test modules share helpers with plain `pub`; nothing here is a public API.
+#![allow(unreachable_pub)]
+
 // The demo bot, compiled here as in `src/main.rs`, so tests run the real `handlers::router()`.
 #[allow(dead_code, unreachable_pub)]
 #[path = "../../handlers/mod.rs"]
