@@ -32,11 +32,8 @@ pub const TIMESTAMP: &str = "1700000000";
 /// The nonce [`signed_query`] signs.
 pub const NONCE: &str = "abc123";
 
-/// Expands to the text of `tests/fixtures/<path>` of the crate being tested.
-///
-/// ```ignore
-/// let xml = wxbot::fixture!("inbound/text.xml");
-/// ```
+/// Expands to the text of `tests/fixtures/<path>` of the crate being tested, read at compile
+/// time: `wxbot::fixture!("inbound/text.xml")`.
 #[macro_export]
 macro_rules! fixture {
     ($path:literal) => {
