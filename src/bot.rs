@@ -9,9 +9,11 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use futures_util::FutureExt as _;
 
+use crate::client::Client;
 use crate::config::Config;
 use crate::endpoint::{CallbackError, CallbackQuery};
 use crate::error::{Error, Secret};
+use crate::media::MediaCache;
 use crate::message::{self, Incoming};
 use crate::reply::render;
 use crate::router::Router;
@@ -38,6 +40,8 @@ struct Inner<S> {
     config: Config,
     token: Secret,
     router: Router<S>,
+    client: Client,
+    media: MediaCache,
 }
 
 /// The answer to a message that parsed: the reply XML, or `success`.
@@ -62,13 +66,17 @@ pub struct Outcome {
 
 impl<S> Clone for Bot<S> {
     fn clone(&self) -> Self {
-        Self { inner: Arc::clone(&self.inner) }
+        Self {
+            inner: Arc::clone(&self.inner),
+        }
     }
 }
 
 impl<S> std::fmt::Debug for Bot<S> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Bot").field("router", &self.inner.router).finish_non_exhaustive()
+        f.debug_struct("Bot")
+            .field("router", &self.inner.router)
+            .finish_non_exhaustive()
     }
 }
 
@@ -80,8 +88,19 @@ impl<S: Clone + Send + Sync + 'static> Bot<S> {
     pub fn new(config: &Config, router: Router<S>) -> Result<Self, Error> {
         config.validate()?;
         router.check()?;
-        let inner = Inner { config: config.clone(), token: config.account.token.clone(), router };
-        Ok(Self { inner: Arc::new(inner) })
+        let client = Client::new(config);
+        let media = MediaCache::new(client.clone(), &config.media);
+        let token = config.account.token.clone();
+        let inner = Inner {
+            config: config.clone(),
+            token,
+            router,
+            client,
+            media,
+        };
+        Ok(Self {
+            inner: Arc::new(inner),
+        })
     }
 
     /// The configuration the bot runs with.
@@ -91,12 +110,17 @@ impl<S: Clone + Send + Sync + 'static> Bot<S> {
 
     /// URL verification (CONTRACT §4.1): the `echostr` to answer when the signature holds.
     pub fn verify(&self, query: &CallbackQuery) -> Result<String, CallbackError> {
-        let required = |value: &Option<String>, name| value.clone().ok_or(CallbackError::Missing(name));
+        let required =
+            |value: &Option<String>, name| value.clone().ok_or(CallbackError::Missing(name));
         let signature = required(&query.signature, "signature")?;
         let timestamp = required(&query.timestamp, "timestamp")?;
         let nonce = required(&query.nonce, "nonce")?;
         let echostr = required(&query.echostr, "echostr")?;
-        let parts = &mut [self.inner.token.expose(), timestamp.as_str(), nonce.as_str()];
+        let parts = &mut [
+            self.inner.token.expose(),
+            timestamp.as_str(),
+            nonce.as_str(),
+        ];
         if !signature::verify(parts, &signature) {
             return Err(CallbackError::BadSignature);
         }
@@ -108,23 +132,44 @@ impl<S: Clone + Send + Sync + 'static> Bot<S> {
     ///
     /// Once the body has parsed, the answer is always `Ok`: a handler error or panic is
     /// logged and answered with `success`, so WeChat neither retries nor shows an error.
-    pub async fn callback(&self, query: &CallbackQuery, body: &[u8]) -> Result<Outcome, CallbackError> {
+    pub async fn callback(
+        &self,
+        query: &CallbackQuery,
+        body: &[u8],
+    ) -> Result<Outcome, CallbackError> {
         self.check_signature(query)?;
         let message = Arc::new(message::parse(body)?);
         let answer = self.dispatch(Arc::clone(&message)).await;
         Ok(Outcome { message, answer })
     }
 
-    /// Routes a parsed message and renders the handler's reply.
+    /// The account's API client, shared with handlers through [`Ctx::api`](crate::Ctx::api).
+    pub fn client(&self) -> &Client {
+        &self.inner.client
+    }
+
+    /// The upload-on-demand cache media replies go through.
+    pub fn media(&self) -> &MediaCache {
+        &self.inner.media
+    }
+
+    /// Routes a parsed message, resolves the reply's media files and renders it.
     pub async fn dispatch(&self, message: Arc<Incoming>) -> Answer {
-        let Some(handler) = self.inner.router.route(Arc::clone(&message)) else {
+        let Some(handler) = self
+            .inner
+            .router
+            .route(Arc::clone(&message), &self.inner.client)
+        else {
             return Answer::Success;
         };
         let failure = match AssertUnwindSafe(handler).catch_unwind().await {
             Ok(Ok(None)) => return Answer::Success,
-            Ok(Ok(Some(reply))) => match render(&message.header, &reply, unix_now()) {
-                Ok(xml) => return Answer::Reply(xml),
-                Err(err) => format!("reply cannot be sent: {err}"),
+            Ok(Ok(Some(reply))) => match self.inner.media.resolve_reply(reply).await {
+                Ok(reply) => match render(&message.header, &reply, unix_now()) {
+                    Ok(xml) => return Answer::Reply(xml),
+                    Err(err) => format!("reply cannot be sent: {err}"),
+                },
+                Err(err) => err.to_string(),
             },
             Ok(Err(err)) => format!("handler failed: {err}"),
             Err(panic) => format!("handler panicked: {}", panic_message(panic.as_ref())),
@@ -145,14 +190,24 @@ impl<S: Clone + Send + Sync + 'static> Bot<S> {
         else {
             return Err(CallbackError::BadSignature);
         };
-        let parts = &mut [self.inner.token.expose(), timestamp.as_str(), nonce.as_str()];
-        if signature::verify(parts, signature) { Ok(()) } else { Err(CallbackError::BadSignature) }
+        let parts = &mut [
+            self.inner.token.expose(),
+            timestamp.as_str(),
+            nonce.as_str(),
+        ];
+        if signature::verify(parts, signature) {
+            Ok(())
+        } else {
+            Err(CallbackError::BadSignature)
+        }
     }
 }
 
 /// Seconds since the Unix epoch.
 pub(crate) fn unix_now() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
 }
 
 fn panic_message(panic: &(dyn std::any::Any + Send)) -> &str {

@@ -66,9 +66,10 @@ pub fn main<S: Clone + Send + Sync + 'static>(router: fn() -> Router<S>) -> Exit
 pub async fn serve<S: Clone + Send + Sync + 'static>(bot: Bot<S>) -> std::io::Result<()> {
     let addr = bot.config().server.bind_addr()?;
     let factory = bot.clone();
-    let server = HttpServer::new(move || App::new().configure(endpoint::configure(factory.clone())))
-        .bind(addr)
-        .map_err(|err| std::io::Error::new(err.kind(), format!("cannot bind {addr}: {err}")))?;
+    let server =
+        HttpServer::new(move || App::new().configure(endpoint::configure(factory.clone())))
+            .bind(addr)
+            .map_err(|err| std::io::Error::new(err.kind(), format!("cannot bind {addr}: {err}")))?;
     let bound = server.addrs().first().copied().unwrap_or(addr);
     let mut stdout = std::io::stdout().lock();
     writeln!(stdout, "listening on http://{bound}")?;

@@ -70,6 +70,20 @@ pub struct AccountConfig {
     pub encoding_aes_key: Secret,
     /// The message encryption mode.
     pub mode: Mode,
+    /// Where access tokens come from.
+    pub token_endpoint: TokenEndpoint,
+}
+
+/// Which API issues access tokens.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+#[non_exhaustive]
+pub enum TokenEndpoint {
+    /// `GET /cgi-bin/token`: each fetch replaces the previous token.
+    #[default]
+    Classic,
+    /// `POST /cgi-bin/stable_token`: isolated from `/cgi-bin/token` fetches elsewhere.
+    Stable,
 }
 
 /// The account's message encryption mode.
@@ -93,11 +107,16 @@ pub enum Mode {
 pub struct ApiConfig {
     /// Every API call goes here.
     pub base_url: String,
+    /// How long one API request may take.
+    pub timeout_secs: u64,
 }
 
 impl Default for ApiConfig {
     fn default() -> Self {
-        Self { base_url: "https://api.weixin.qq.com".to_owned() }
+        Self {
+            base_url: "https://api.weixin.qq.com".to_owned(),
+            timeout_secs: 10,
+        }
     }
 }
 
@@ -112,11 +131,31 @@ pub struct MediaConfig {
     pub ttl_secs: u64,
     /// Re-upload when less than this is left.
     pub refresh_margin_secs: u64,
+    /// Largest image upload (JPG).
+    pub image_max_bytes: u64,
+    /// Largest voice upload (AMR or MP3).
+    pub voice_max_bytes: u64,
+    /// Longest voice upload.
+    pub voice_max_secs: u64,
+    /// Largest video upload (MP4).
+    pub video_max_bytes: u64,
+    /// Largest thumb upload (JPG).
+    pub thumb_max_bytes: u64,
 }
 
 impl Default for MediaConfig {
+    /// The limits of the media upload document (CONTRACT §3).
     fn default() -> Self {
-        Self { assets_dir: "assets".into(), ttl_secs: 259_200, refresh_margin_secs: 3600 }
+        Self {
+            assets_dir: "assets".into(),
+            ttl_secs: 259_200,
+            refresh_margin_secs: 3600,
+            image_max_bytes: 128 * 1024,
+            voice_max_bytes: 256 * 1024,
+            voice_max_secs: 60,
+            video_max_bytes: 1024 * 1024,
+            thumb_max_bytes: 64 * 1024,
+        }
     }
 }
 
@@ -172,7 +211,10 @@ impl Config {
         let mut figment = Figment::from(Serialized::defaults(Self::default()));
         match file {
             Some(path) if !path.is_file() => {
-                return Err(problem(format!("{} does not exist or is not a file", path.display())));
+                return Err(problem(format!(
+                    "{} does not exist or is not a file",
+                    path.display()
+                )));
             }
             Some(path) => figment = figment.merge(Toml::file_exact(path)),
             None if Path::new("wxbot.toml").is_file() => {
@@ -181,9 +223,11 @@ impl Config {
             None => {}
         }
         // Only `SECTION__KEY` variables: `WXBOT_LOG` or the like must not become unknown keys.
-        let env = Env::prefixed("WXBOT_").filter(|key| key.as_str().contains("__")).split("__");
+        let env = Env::prefixed("WXBOT_")
+            .filter(|key| key.as_str().contains("__"))
+            .split("__");
         let config: Self = figment.merge(env).extract().map_err(|err| ConfigError {
-            problems: err.into_iter().map(describe).collect(),
+            problems: err.into_iter().map(|err| describe(&err)).collect(),
         })?;
         config.validate()?;
         Ok(config)
@@ -204,16 +248,26 @@ impl Config {
         );
         check(
             token.is_empty()
-                || (3..=32).contains(&token.len()) && token.bytes().all(|b| b.is_ascii_alphanumeric()),
+                || (3..=32).contains(&token.len())
+                    && token.bytes().all(|b| b.is_ascii_alphanumeric()),
             "account.token must be 3 to 32 letters or digits, as WeChat requires",
         );
         check(
             self.account.mode == Mode::Plain,
             "account.mode: only \"plain\" is supported by this version",
         );
-        check(self.server.bind_addr().is_ok(), "server.bind must be address:port, e.g. 127.0.0.1:8080");
-        check(self.server.path.starts_with('/'), "server.path must start with /");
-        check(self.server.body_limit_bytes > 0, "server.body_limit_bytes must be positive");
+        check(
+            self.server.bind_addr().is_ok(),
+            "server.bind must be address:port, e.g. 127.0.0.1:8080",
+        );
+        check(
+            self.server.path.starts_with('/'),
+            "server.path must start with /",
+        );
+        check(
+            self.server.body_limit_bytes > 0,
+            "server.body_limit_bytes must be positive",
+        );
         check(
             (1..5000).contains(&self.server.reply_deadline_ms),
             "server.reply_deadline_ms must be between 1 and 4999 (WeChat waits 5 s)",
@@ -222,8 +276,16 @@ impl Config {
             self.api.base_url.starts_with("http://") || self.api.base_url.starts_with("https://"),
             "api.base_url must be an http:// or https:// URL",
         );
+        check(
+            self.api.timeout_secs > 0,
+            "api.timeout_secs must be positive",
+        );
         check(self.media.ttl_secs > 0, "media.ttl_secs must be positive");
-        if problems.is_empty() { Ok(()) } else { Err(ConfigError { problems }) }
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(ConfigError { problems })
+        }
     }
 }
 
@@ -233,21 +295,29 @@ impl ServerConfig {
         if let Ok(addr) = self.bind.parse() {
             return Ok(addr);
         }
-        self.bind.to_socket_addrs()?.next().ok_or_else(|| {
-            std::io::Error::new(std::io::ErrorKind::InvalidInput, "no address")
-        })
+        self.bind
+            .to_socket_addrs()?
+            .next()
+            .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::InvalidInput, "no address"))
     }
 }
 
 fn problem(message: String) -> ConfigError {
-    ConfigError { problems: vec![message] }
+    ConfigError {
+        problems: vec![message],
+    }
 }
 
 /// `server.body_limit_bytes: invalid type: found string "x", expected usize`.
-fn describe(err: figment::Error) -> String {
+fn describe(err: &figment::Error) -> String {
     let key = err.path.join(".");
     let origin = match &err.metadata {
-        Some(meta) if meta.source.is_some() => format!(" (from {})", meta.source.as_ref().map_or_else(String::new, ToString::to_string)),
+        Some(meta) if meta.source.is_some() => format!(
+            " (from {})",
+            meta.source
+                .as_ref()
+                .map_or_else(String::new, ToString::to_string)
+        ),
         Some(meta) if meta.name.contains("environment") => {
             format!(" (from WXBOT_{})", err.path.join("__").to_uppercase())
         }

@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use crate::client::Client;
 use crate::ids::OpenId;
 use crate::message::{Header, Incoming};
 
@@ -26,11 +27,21 @@ use crate::message::{Header, Incoming};
 pub struct Ctx<S = ()> {
     message: Arc<Incoming>,
     state: S,
+    api: Client,
 }
 
 impl<S> Ctx<S> {
-    pub(crate) fn new(message: Arc<Incoming>, state: S) -> Self {
-        Self { message, state }
+    pub(crate) fn new(message: Arc<Incoming>, state: S, api: Client) -> Self {
+        Self {
+            message,
+            state,
+            api,
+        }
+    }
+
+    /// The account's WeChat API client: media download, customer-service sends, typing.
+    pub fn api(&self) -> &Client {
+        &self.api
     }
 
     /// The message's header.

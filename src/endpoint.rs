@@ -111,12 +111,19 @@ pub fn configure<S: Clone + Send + Sync + 'static>(
         let verifier = bot.clone();
         let verify = move |query: web::Query<CallbackQuery>| {
             let result = verifier.verify(&query);
-            async move { result.map(|echo| HttpResponse::Ok().content_type(ContentType::plaintext()).body(echo)) }
+            async move {
+                result.map(|echo| {
+                    HttpResponse::Ok()
+                        .content_type(ContentType::plaintext())
+                        .body(echo)
+                })
+            }
         };
-        let callback = move |query: web::Query<CallbackQuery>, req: HttpRequest, payload: web::Payload| {
-            let bot = bot.clone();
-            async move { callback(&bot, &query, &req, payload).await }
-        };
+        let callback =
+            move |query: web::Query<CallbackQuery>, req: HttpRequest, payload: web::Payload| {
+                let bot = bot.clone();
+                async move { callback(&bot, &query, &req, payload).await }
+            };
         cfg.service(
             web::resource(path)
                 .wrap(from_fn(access_log))
@@ -139,15 +146,23 @@ async fn callback<S: Clone + Send + Sync + 'static>(
         }
     })?;
     let mut response = match outcome.answer {
-        Answer::Reply(xml) => HttpResponse::Ok().content_type(ContentType::xml()).body(xml),
-        Answer::Success => HttpResponse::Ok().content_type(ContentType::plaintext()).body("success"),
+        Answer::Reply(xml) => HttpResponse::Ok()
+            .content_type(ContentType::xml())
+            .body(xml),
+        Answer::Success => HttpResponse::Ok()
+            .content_type(ContentType::plaintext())
+            .body("success"),
     };
     response.extensions_mut().insert(Logged(outcome.message));
     Ok(response)
 }
 
 /// Reads the body up to `limit` bytes: a declared length over it is refused before reading.
-async fn read_body(req: &HttpRequest, mut payload: web::Payload, limit: usize) -> Result<BytesMut, CallbackError> {
+async fn read_body(
+    req: &HttpRequest,
+    mut payload: web::Payload,
+    limit: usize,
+) -> Result<BytesMut, CallbackError> {
     let declared = req
         .headers()
         .get(CONTENT_LENGTH)
@@ -191,7 +206,9 @@ async fn access_log(
     let header = extensions.get::<Logged>().map(|logged| &logged.0.header);
     let msg_type = header.map(|h| h.msg_type.as_str());
     let msg_id = header.and_then(|h| h.msg_id.as_ref()).map(|id| id.as_str());
-    let refusal = extensions.get::<Refusal>().map(|refusal| refusal.0.as_str());
+    let refusal = extensions
+        .get::<Refusal>()
+        .map(|refusal| refusal.0.as_str());
     tracing::info!(%method, path, status, ?latency, msg_type, msg_id, refusal, "request");
     drop(extensions);
     Ok(response)

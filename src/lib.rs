@@ -40,8 +40,11 @@
 //! [`testing::TestBot`] drives the same logic as the HTTP endpoint with signed requests.
 
 pub mod cli;
+pub mod client;
 pub mod config;
+pub mod emulator;
 pub mod endpoint;
+pub mod media;
 pub mod message;
 pub mod prelude;
 pub mod reply;

@@ -123,7 +123,10 @@ pub struct Unknown {
 impl Unknown {
     /// The first field named `name`.
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.fields.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+        self.fields
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
     }
 
     fn new(fields: &Fields<'_>, xml: &str) -> Self {
@@ -132,7 +135,10 @@ impl Unknown {
             .iter()
             .map(|leaf| (leaf.name.to_owned(), leaf.value.clone().into_owned()))
             .collect();
-        Self { fields, raw: xml.into() }
+        Self {
+            fields,
+            raw: xml.into(),
+        }
     }
 }
 

@@ -3,7 +3,7 @@
 pub use crate::context::Ctx;
 pub use crate::ids::{MediaId, MsgId, OpenId};
 pub use crate::message::{
-    Click, Coord, Event, Header, Image, Incoming, Kind, KfSession, Link, Location, LocationReport,
+    Click, Coord, Event, Header, Image, Incoming, KfSession, Kind, Link, Location, LocationReport,
     LocationSelect, MassSendJobFinish, Pictures, PublishJobFinish, Scan, ScanCode, Subscribe,
     SubscribeMsg, TemplateSendJobFinish, Text, Video, View, ViewMiniprogram, Voice,
 };

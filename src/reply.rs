@@ -3,12 +3,14 @@
 //! Media replies carry a [`MediaSource`]: a `media_id` WeChat already knows, or a local file
 //! the framework uploads on demand.
 
+mod custom;
 mod render;
 
 use std::path::PathBuf;
 
-pub use render::{RenderError, render};
+pub use custom::custom_message;
 pub(crate) use render::push_cdata;
+pub use render::{RenderError, render};
 
 use crate::ids::MediaId;
 
@@ -212,7 +214,11 @@ impl Reply {
 
     /// A video reply, by media id or local file (MP4); add a title and description.
     pub fn video(media: impl Into<MediaSource>) -> VideoReply {
-        VideoReply { media: media.into(), title: None, description: None }
+        VideoReply {
+            media: media.into(),
+            title: None,
+            description: None,
+        }
     }
 
     /// A music card playing `music_url`, with a cover by media id or local file (JPG).
@@ -238,7 +244,9 @@ impl Reply {
 
     /// Hands the conversation to one customer-service agent (`name@account`).
     pub fn transfer_to(kf_account: impl Into<String>) -> Self {
-        Self::TransferCustomerService { kf_account: Some(kf_account.into()) }
+        Self::TransferCustomerService {
+            kf_account: Some(kf_account.into()),
+        }
     }
 
     /// The reply's `MsgType`.

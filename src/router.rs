@@ -15,6 +15,7 @@ pub use extract::{FromIncoming, HandlerError, IntoReply};
 pub use handler::Handler;
 pub(crate) use handler::HandlerFuture;
 
+use crate::client::Client;
 use crate::context::Ctx;
 use crate::message::Incoming;
 
@@ -52,8 +53,11 @@ struct Route<S> {
     filter: Filter,
     label: String,
     catch_all: bool,
-    call: Box<dyn Fn(&Ctx<S>) -> Option<HandlerFuture> + Send + Sync>,
+    call: ErasedHandler<S>,
 }
+
+/// A handler behind one signature: extract, and start the call if the message fits.
+type ErasedHandler<S> = Box<dyn Fn(&Ctx<S>) -> Option<HandlerFuture> + Send + Sync>;
 
 enum Filter {
     Any,
@@ -91,7 +95,11 @@ impl Default for Router<()> {
 impl<S: Clone + Send + Sync + 'static> Router<S> {
     /// An empty router whose handlers can read `state` through [`Ctx::state`].
     pub fn with_state(state: S) -> Self {
-        Self { state, routes: Vec::new(), problems: Vec::new() }
+        Self {
+            state,
+            routes: Vec::new(),
+            problems: Vec::new(),
+        }
     }
 
     /// Runs `handler` for every message its argument type accepts.
@@ -119,7 +127,8 @@ impl<S: Clone + Send + Sync + 'static> Router<S> {
             Ok(re) => self.push(Filter::TextRegex(re), "text_regex", handler),
             Err(err) => {
                 let n = self.routes.len() + 1;
-                self.problems.push(format!("route {n}: bad regex {pattern:?}: {err}"));
+                self.problems
+                    .push(format!("route {n}: bad regex {pattern:?}: {err}"));
                 self
             }
         }
@@ -136,7 +145,9 @@ impl<S: Clone + Send + Sync + 'static> Router<S> {
         if self.problems.is_empty() {
             return Ok(());
         }
-        Err(RouterError { problems: self.problems.clone() })
+        Err(RouterError {
+            problems: self.problems.clone(),
+        })
     }
 
     fn push<A, H: Handler<A, S>>(mut self, filter: Filter, how: &str, handler: H) -> Self {
@@ -151,13 +162,18 @@ impl<S: Clone + Send + Sync + 'static> Router<S> {
         }
         let catch_all = H::CATCH_ALL && matches!(filter, Filter::Any);
         let call = Box::new(move |ctx: &Ctx<S>| handler.call(ctx));
-        self.routes.push(Route { filter, label, catch_all, call });
+        self.routes.push(Route {
+            filter,
+            label,
+            catch_all,
+            call,
+        });
         self
     }
 
     /// The first route that accepts `msg`, started; `None` when no route does.
-    pub(crate) fn route(&self, msg: Arc<Incoming>) -> Option<HandlerFuture> {
-        let ctx = Ctx::new(msg, self.state.clone());
+    pub(crate) fn route(&self, msg: Arc<Incoming>, api: &Client) -> Option<HandlerFuture> {
+        let ctx = Ctx::new(msg, self.state.clone(), api.clone());
         self.routes
             .iter()
             .filter(|route| route.filter.accepts(ctx.message()))
@@ -167,7 +183,13 @@ impl<S: Clone + Send + Sync + 'static> Router<S> {
 
 impl<S> std::fmt::Debug for Router<S> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let labels: Vec<&str> = self.routes.iter().map(|route| route.label.as_str()).collect();
-        f.debug_struct("Router").field("routes", &labels).finish_non_exhaustive()
+        let labels: Vec<&str> = self
+            .routes
+            .iter()
+            .map(|route| route.label.as_str())
+            .collect();
+        f.debug_struct("Router")
+            .field("routes", &labels)
+            .finish_non_exhaustive()
     }
 }

@@ -70,7 +70,10 @@ mod tests {
             &KNOWN.to_ascii_uppercase()
         ));
         assert!(!verify(&mut ["testtoken", "1700000001", "abc123"], KNOWN));
-        assert!(!verify(&mut ["testtoken", "1700000000", "abc123"], &KNOWN[1..]));
+        assert!(!verify(
+            &mut ["testtoken", "1700000000", "abc123"],
+            &KNOWN[1..]
+        ));
         assert!(!verify(&mut ["testtoken", "1700000000", "abc123"], ""));
     }
 }

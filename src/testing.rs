@@ -37,7 +37,11 @@ pub const NONCE: &str = "abc123";
 #[macro_export]
 macro_rules! fixture {
     ($path:literal) => {
-        include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/", $path))
+        include_str!(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/",
+            $path
+        ))
     };
 }
 
@@ -90,10 +94,19 @@ impl<S: Clone + Send + Sync + 'static> TestBot<S> {
     pub async fn post(&self, query: &CallbackQuery, body: &[u8]) -> TestResponse {
         match self.bot.callback(query, body).await {
             Ok(outcome) => match outcome.answer {
-                Answer::Reply(xml) => TestResponse { status: 200, body: xml },
-                Answer::Success => TestResponse { status: 200, body: "success".to_owned() },
+                Answer::Reply(xml) => TestResponse {
+                    status: 200,
+                    body: xml,
+                },
+                Answer::Success => TestResponse {
+                    status: 200,
+                    body: "success".to_owned(),
+                },
             },
-            Err(err) => TestResponse { status: err.status_code().as_u16(), body: err.to_string() },
+            Err(err) => TestResponse {
+                status: err.status_code().as_u16(),
+                body: err.to_string(),
+            },
         }
     }
 }
@@ -112,7 +125,9 @@ impl TestResponse {
 
     /// Every value of a repeated field (`Title` of each news article).
     pub fn fields(&self, name: &str) -> Vec<String> {
-        scan::scan(&self.body).map(|fields| fields.all(name)).unwrap_or_default()
+        scan::scan(&self.body)
+            .map(|fields| fields.all(name))
+            .unwrap_or_default()
     }
 
     /// The reply's `MsgType`.
@@ -122,7 +137,9 @@ impl TestResponse {
 
     /// The `Content` of a text reply.
     pub fn text(&self) -> Option<String> {
-        (self.msg_type()? == "text").then(|| self.field("Content")).flatten()
+        (self.msg_type()? == "text")
+            .then(|| self.field("Content"))
+            .flatten()
     }
 
     /// The body with `CreateTime` set to 0, for comparing with a golden file.
@@ -178,7 +195,9 @@ pub fn normalize_create_time(xml: &str) -> String {
     let mut rest = xml;
     while let Some(start) = rest.find("<CreateTime>") {
         let open_end = start + "<CreateTime>".len();
-        let Some(close) = rest[open_end..].find("</CreateTime>") else { break };
+        let Some(close) = rest[open_end..].find("</CreateTime>") else {
+            break;
+        };
         out.push_str(&rest[..open_end]);
         out.push('0');
         rest = &rest[open_end + close..];

@@ -253,8 +253,16 @@ impl Event {
     pub(super) fn from_fields(name: &str, f: &Fields<'_>, xml: &str) -> Self {
         let key = || f.string("EventKey");
         let coord = |name| Coord(f.string(name));
-        let number = |name| f.get(name).and_then(|v| v.trim().parse().ok()).unwrap_or_default();
-        let msg_id = || f.non_empty("MsgID").or_else(|| f.non_empty("MsgId")).map(MsgId::from);
+        let number = |name| {
+            f.get(name)
+                .and_then(|v| v.trim().parse().ok())
+                .unwrap_or_default()
+        };
+        let msg_id = || {
+            f.non_empty("MsgID")
+                .or_else(|| f.non_empty("MsgId"))
+                .map(MsgId::from)
+        };
         let scan_code = || ScanCode {
             event_key: key(),
             scan_type: f.string("ScanType"),
@@ -265,7 +273,9 @@ impl Event {
             count: number("Count") as u32,
             md5s: f.all("PicMd5Sum"),
         };
-        let subscribe_msg = || SubscribeMsg { items: f.groups("List").iter().map(item).collect() };
+        let subscribe_msg = || SubscribeMsg {
+            items: f.groups("List").iter().map(item).collect(),
+        };
         let kf = || KfSession {
             kf_account: f.opt("KfAccount"),
             from_kf_account: f.opt("FromKfAccount"),
@@ -277,14 +287,20 @@ impl Event {
                 ticket: f.opt("Ticket"),
             }),
             "unsubscribe" => Self::Unsubscribe,
-            "scan" => Self::Scan(Scan { event_key: key(), ticket: f.opt("Ticket") }),
+            "scan" => Self::Scan(Scan {
+                event_key: key(),
+                ticket: f.opt("Ticket"),
+            }),
             "location" => Self::Location(LocationReport {
                 latitude: coord("Latitude"),
                 longitude: coord("Longitude"),
                 precision: coord("Precision"),
             }),
             "click" => Self::Click(Click { event_key: key() }),
-            "view" => Self::View(View { url: key(), menu_id: f.opt("MenuId") }),
+            "view" => Self::View(View {
+                url: key(),
+                menu_id: f.opt("MenuId"),
+            }),
             "scancode_push" => Self::ScancodePush(scan_code()),
             "scancode_waitmsg" => Self::ScancodeWaitmsg(scan_code()),
             "pic_sysphoto" => Self::PicSysphoto(pictures()),
@@ -298,9 +314,10 @@ impl Event {
                 label: f.string("Label"),
                 poiname: f.opt("Poiname"),
             }),
-            "view_miniprogram" => {
-                Self::ViewMiniprogram(ViewMiniprogram { page_path: key(), menu_id: f.opt("MenuId") })
-            }
+            "view_miniprogram" => Self::ViewMiniprogram(ViewMiniprogram {
+                page_path: key(),
+                menu_id: f.opt("MenuId"),
+            }),
             "templatesendjobfinish" => Self::TemplateSendJobFinish(TemplateSendJobFinish {
                 msg_id: msg_id(),
                 status: f.string("Status"),
@@ -343,9 +360,10 @@ impl Event {
             | Self::PicWeixin(Pictures { event_key, .. })
             | Self::LocationSelect(LocationSelect { event_key, .. })
             | Self::View(View { url: event_key, .. })
-            | Self::ViewMiniprogram(ViewMiniprogram { page_path: event_key, .. }) => {
-                Some(event_key)
-            }
+            | Self::ViewMiniprogram(ViewMiniprogram {
+                page_path: event_key,
+                ..
+            }) => Some(event_key),
             Self::Unknown(unknown) => unknown.get("EventKey"),
             _ => None,
         }

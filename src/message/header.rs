@@ -31,10 +31,13 @@ impl Header {
         Ok(Self {
             to,
             from,
-            create_time: create_time.trim().parse().map_err(|_| ParseError::NotANumber {
-                field: "CreateTime",
-                value: create_time.to_owned(),
-            })?,
+            create_time: create_time
+                .trim()
+                .parse()
+                .map_err(|_| ParseError::NotANumber {
+                    field: "CreateTime",
+                    value: create_time.to_owned(),
+                })?,
             msg_type: required("MsgType")?.to_owned(),
             event: fields.opt("Event"),
             msg_id: fields

@@ -78,7 +78,12 @@ impl<'a> Fields<'a> {
             };
             match out.last_mut() {
                 Some((group, fields)) if *group == leaf.group => fields.leaves.push(borrowed),
-                _ => out.push((leaf.group, Fields { leaves: vec![borrowed] })),
+                _ => out.push((
+                    leaf.group,
+                    Fields {
+                        leaves: vec![borrowed],
+                    },
+                )),
             }
         }
         out.into_iter().map(|(_, fields)| fields).collect()
@@ -88,7 +93,9 @@ impl<'a> Fields<'a> {
 /// Walks `xml` once and returns its leaves, or why it is refused.
 pub(crate) fn scan(xml: &str) -> Result<Fields<'_>, ParseError> {
     let mut reader = Reader::from_str(xml);
-    let mut fields = Fields { leaves: Vec::with_capacity(8) };
+    let mut fields = Fields {
+        leaves: Vec::with_capacity(8),
+    };
     // Open elements: name, occurrence id, whether a child element was seen.
     let mut open: Vec<(&str, u32, bool)> = Vec::with_capacity(4);
     let mut text: Option<Cow<'_, str>> = None;
@@ -125,7 +132,12 @@ pub(crate) fn scan(xml: &str) -> Result<Fields<'_>, ParseError> {
                         parent.2 = true;
                         let (parent, group) = (parent.0, parent.1);
                         let value = Cow::Borrowed("");
-                        fields.leaves.push(Leaf { name, parent, group, value });
+                        fields.leaves.push(Leaf {
+                            name,
+                            parent,
+                            group,
+                            value,
+                        });
                     }
                     None => root_done = true,
                 }
@@ -136,7 +148,12 @@ pub(crate) fn scan(xml: &str) -> Result<Fields<'_>, ParseError> {
                 let value = text.take().unwrap_or_default();
                 match open.last() {
                     Some(&(parent, group, _)) if !has_children => {
-                        fields.leaves.push(Leaf { name, parent, group, value });
+                        fields.leaves.push(Leaf {
+                            name,
+                            parent,
+                            group,
+                            value,
+                        });
                     }
                     Some(_) => {}
                     None => root_done = true,
@@ -173,7 +190,10 @@ pub(crate) fn scan(xml: &str) -> Result<Fields<'_>, ParseError> {
     if !open.is_empty() {
         return Err(ParseError::Malformed {
             position: reader.buffer_position(),
-            reason: format!("unexpected end of input inside <{}>", open[open.len() - 1].0),
+            reason: format!(
+                "unexpected end of input inside <{}>",
+                open[open.len() - 1].0
+            ),
         });
     }
     if !root_done {
@@ -196,7 +216,11 @@ fn element_name<'a>(xml: &'a str, at: usize, name: &str) -> Result<&'a str, Pars
 fn resolve(reference: &BytesRef<'_>) -> Result<char, ParseError> {
     let undefined = || ParseError::Entity(reference.as_ref().to_owned());
     if reference.is_char_ref() {
-        return reference.resolve_char_ref().ok().flatten().ok_or_else(undefined);
+        return reference
+            .resolve_char_ref()
+            .ok()
+            .flatten()
+            .ok_or_else(undefined);
     }
     match reference.as_ref() {
         "lt" => Ok('<'),
@@ -224,7 +248,13 @@ mod tests {
         fields
             .leaves
             .iter()
-            .map(|l| (l.name.to_owned(), l.parent.to_owned(), l.value.clone().into_owned()))
+            .map(|l| {
+                (
+                    l.name.to_owned(),
+                    l.parent.to_owned(),
+                    l.value.clone().into_owned(),
+                )
+            })
             .collect()
     }
 
@@ -253,15 +283,32 @@ mod tests {
 
     #[test]
     fn refuses_what_contract_refuses() {
-        let doctype = "<?xml version=\"1.0\"?><!DOCTYPE x [<!ENTITY a \"b\">]><xml><A>&a;</A></xml>";
+        let doctype =
+            "<?xml version=\"1.0\"?><!DOCTYPE x [<!ENTITY a \"b\">]><xml><A>&a;</A></xml>";
         assert!(matches!(scan(doctype), Err(ParseError::DocType)));
-        assert!(matches!(scan("<xml><A>&a;</A></xml>"), Err(ParseError::Entity(_))));
-        assert!(matches!(scan("<xml></xml><xml></xml>"), Err(ParseError::Trailing)));
+        assert!(matches!(
+            scan("<xml><A>&a;</A></xml>"),
+            Err(ParseError::Entity(_))
+        ));
+        assert!(matches!(
+            scan("<xml></xml><xml></xml>"),
+            Err(ParseError::Trailing)
+        ));
         assert!(matches!(scan("<xml></xml>junk"), Err(ParseError::Trailing)));
-        assert!(matches!(scan("<xml><A>"), Err(ParseError::Malformed { .. })));
-        assert!(matches!(scan("<xml><A></B></xml>"), Err(ParseError::Malformed { .. })));
+        assert!(matches!(
+            scan("<xml><A>"),
+            Err(ParseError::Malformed { .. })
+        ));
+        assert!(matches!(
+            scan("<xml><A></B></xml>"),
+            Err(ParseError::Malformed { .. })
+        ));
         assert!(matches!(scan("   "), Err(ParseError::Empty)));
-        let deep = format!("<xml>{}{}</xml>", "<a>".repeat(100_000), "</a>".repeat(100_000));
+        let deep = format!(
+            "<xml>{}{}</xml>",
+            "<a>".repeat(100_000),
+            "</a>".repeat(100_000)
+        );
         assert!(matches!(scan(&deep), Err(ParseError::TooDeep(_))));
     }
 

@@ -22,6 +22,9 @@ pub enum RenderError {
     /// A news reply with more articles than WeChat shows.
     #[error("a news reply carries at most {MAX_ARTICLES} articles, got {0}")]
     TooManyArticles(usize),
+    /// A reply that has no customer-service form.
+    #[error("a {0} reply cannot be sent through customer service")]
+    NotSendable(&'static str),
 }
 
 /// Writes `reply` as the answer to the message with `header`, at Unix time `now`.
@@ -176,13 +179,19 @@ mod tests {
     #[test]
     fn splits_every_cdata_terminator() {
         assert_eq!(cdata("a]]>b"), "<![CDATA[a]]]]><![CDATA[>b]]>");
-        assert_eq!(cdata("]]>]]>"), "<![CDATA[]]]]><![CDATA[>]]]]><![CDATA[>]]>");
+        assert_eq!(
+            cdata("]]>]]>"),
+            "<![CDATA[]]]]><![CDATA[>]]]]><![CDATA[>]]>"
+        );
         assert_eq!(cdata("]]"), "<![CDATA[]]]]>");
     }
 
     #[test]
     fn drops_only_what_xml_forbids() {
-        assert_eq!(cdata("a\u{1d}b\tc\nd\re\u{ffff}"), "<![CDATA[ab\tc\nd\re]]>");
+        assert_eq!(
+            cdata("a\u{1d}b\tc\nd\re\u{ffff}"),
+            "<![CDATA[ab\tc\nd\re]]>"
+        );
         assert_eq!(cdata("😀 <&>"), "<![CDATA[😀 <&>]]>");
     }
 }

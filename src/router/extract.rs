@@ -1,9 +1,9 @@
 //! [`FromIncoming`] and [`IntoReply`]: the two ends of a handler.
 
 use crate::message::{
-    Click, Event, Header, Image, Incoming, Kind, KfSession, Link, Location, LocationReport, LocationSelect,
-    MassSendJobFinish, Pictures, PublishJobFinish, Scan, ScanCode, Subscribe, SubscribeMsg,
-    TemplateSendJobFinish, Text, Video, View, ViewMiniprogram, Voice,
+    Click, Event, Header, Image, Incoming, KfSession, Kind, Link, Location, LocationReport,
+    LocationSelect, MassSendJobFinish, Pictures, PublishJobFinish, Scan, ScanCode, Subscribe,
+    SubscribeMsg, TemplateSendJobFinish, Text, Video, View, ViewMiniprogram, Voice,
 };
 use crate::reply::{MusicReply, Reply, VideoReply};
 

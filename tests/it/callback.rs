@@ -47,7 +47,10 @@ fn router(runs: &Runs) -> Router<Runs> {
 async fn post_with(config: &Config, runs: &Runs, uri: &str, body: Vec<u8>) -> (u16, String) {
     let bot = Bot::new(config, router(runs)).expect("bot");
     let app = actix_test::init_service(App::new().configure(endpoint::configure(bot))).await;
-    let request = actix_test::TestRequest::post().uri(uri).set_payload(body).to_request();
+    let request = actix_test::TestRequest::post()
+        .uri(uri)
+        .set_payload(body)
+        .to_request();
     let response = actix_test::call_service(&app, request).await;
     let status = response.status().as_u16();
     let body = actix_test::read_body(response).await;
@@ -67,8 +70,14 @@ const HEADER: &str = "<ToUserName><![CDATA[gh_a]]></ToUserName><FromUserName><![
 async fn good_message_gets_reply_xml() {
     let ((status, body), runs) = post(text_message("hello")).await;
     assert_eq!(status, 200);
-    assert!(body.contains("<Content><![CDATA[hello]]></Content>"), "{body}");
-    assert!(body.starts_with("<xml><ToUserName><![CDATA[o_test_user]]></ToUserName>"), "{body}");
+    assert!(
+        body.contains("<Content><![CDATA[hello]]></Content>"),
+        "{body}"
+    );
+    assert!(
+        body.starts_with("<xml><ToUserName><![CDATA[o_test_user]]></ToUserName>"),
+        "{body}"
+    );
     assert_eq!(runs, 1);
 }
 
@@ -95,11 +104,28 @@ async fn malformed_bodies_are_400_and_handler_never_runs() {
         ("not xml", b"hello".to_vec()),
         ("unclosed", b"<xml><ToUserName>a</ToUserName>".to_vec()),
         ("mismatched", b"<xml><A></B></xml>".to_vec()),
-        ("two roots", format!("<xml>{HEADER}<MsgType>text</MsgType><Content>a</Content></xml><xml/>").into_bytes()),
-        ("trailing junk", format!("{}junk", text_message("a")).into_bytes()),
-        ("not utf-8", b"<xml><Content>\xff\xfe</Content></xml>".to_vec()),
-        ("gbk bytes", b"<xml><ToUserName>\xc4\xe3\xba\xc3</ToUserName></xml>".to_vec()),
-        ("undefined entity", format!("<xml>{HEADER}<MsgType>text</MsgType><Content>&nbsp;</Content></xml>").into_bytes()),
+        (
+            "two roots",
+            format!("<xml>{HEADER}<MsgType>text</MsgType><Content>a</Content></xml><xml/>")
+                .into_bytes(),
+        ),
+        (
+            "trailing junk",
+            format!("{}junk", text_message("a")).into_bytes(),
+        ),
+        (
+            "not utf-8",
+            b"<xml><Content>\xff\xfe</Content></xml>".to_vec(),
+        ),
+        (
+            "gbk bytes",
+            b"<xml><ToUserName>\xc4\xe3\xba\xc3</ToUserName></xml>".to_vec(),
+        ),
+        (
+            "undefined entity",
+            format!("<xml>{HEADER}<MsgType>text</MsgType><Content>&nbsp;</Content></xml>")
+                .into_bytes(),
+        ),
     ];
     for (name, body) in bodies {
         let ((status, text), runs) = post(body).await;
@@ -117,8 +143,11 @@ async fn each_missing_header_field_is_400_naming_it() {
         ("MsgType", "<MsgType>text</MsgType>"),
     ];
     for (missing, _) in fields {
-        let kept: String =
-            fields.iter().filter(|(name, _)| *name != missing).map(|(_, xml)| *xml).collect();
+        let kept: String = fields
+            .iter()
+            .filter(|(name, _)| *name != missing)
+            .map(|(_, xml)| *xml)
+            .collect();
         let ((status, body), runs) = post(format!("<xml>{kept}<Content>a</Content></xml>")).await;
         assert_eq!(status, 400, "without {missing}");
         assert!(body.contains(missing), "the error names {missing}: {body}");
@@ -138,7 +167,8 @@ async fn doctype_is_refused_and_entities_never_expand() {
          <!ENTITY lol3 \"&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;\">]>\
          <xml>{HEADER}<MsgType>text</MsgType><Content>&lol3;</Content></xml>"
     );
-    let bare = format!("<!DOCTYPE xml><xml>{HEADER}<MsgType>text</MsgType><Content>a</Content></xml>");
+    let bare =
+        format!("<!DOCTYPE xml><xml>{HEADER}<MsgType>text</MsgType><Content>a</Content></xml>");
     for body in [xxe, laughs, bare] {
         let ((status, text), runs) = post(body).await;
         assert_eq!(status, 400);
@@ -154,15 +184,24 @@ async fn predefined_entities_and_character_references_are_text() {
     );
     let ((status, reply), _) = post(body).await;
     assert_eq!(status, 200);
-    assert!(reply.contains("<Content><![CDATA[<b> & \"' 中文]]></Content>"), "{reply}");
+    assert!(
+        reply.contains("<Content><![CDATA[<b> & \"' 中文]]></Content>"),
+        "{reply}"
+    );
 }
 
 #[actix_web::test]
 async fn control_characters_in_text_are_accepted_and_the_reply_stays_well_formed() {
     let ((status, reply), runs) = post(text_message("a\u{1d}b\u{10}c")).await;
     assert_eq!((status, runs), (200, 1));
-    assert!(reply.contains("<Content><![CDATA[abc]]></Content>"), "{reply}");
-    assert!(wxbot::message::parse(reply.as_bytes()).is_ok(), "reply must parse: {reply}");
+    assert!(
+        reply.contains("<Content><![CDATA[abc]]></Content>"),
+        "{reply}"
+    );
+    assert!(
+        wxbot::message::parse(reply.as_bytes()).is_ok(),
+        "reply must parse: {reply}"
+    );
 }
 
 #[actix_web::test]
@@ -201,7 +240,11 @@ fn chunked_body_over_the_limit_is_413_over_a_real_socket() {
         );
         let mut chunks = String::new();
         for piece in body.as_bytes().chunks(64) {
-            chunks.push_str(&format!("{:x}\r\n{}\r\n", piece.len(), String::from_utf8_lossy(piece)));
+            chunks.push_str(&format!(
+                "{:x}\r\n{}\r\n",
+                piece.len(),
+                String::from_utf8_lossy(piece)
+            ));
         }
         chunks.push_str("0\r\n\r\n");
         http(&server.addr, &head, chunks.as_bytes())
@@ -251,7 +294,16 @@ async fn other_methods_are_refused_and_other_paths_are_404() {
     let bot = Bot::new(&testing::config(), Router::new()).expect("bot");
     let app = actix_test::init_service(App::new().configure(endpoint::configure(bot))).await;
     let put = actix_test::TestRequest::put().uri("/wechat").to_request();
-    assert_eq!(actix_test::call_service(&app, put).await.status().as_u16(), 405);
+    assert_eq!(
+        actix_test::call_service(&app, put).await.status().as_u16(),
+        405
+    );
     let elsewhere = actix_test::TestRequest::post().uri("/other").to_request();
-    assert_eq!(actix_test::call_service(&app, elsewhere).await.status().as_u16(), 404);
+    assert_eq!(
+        actix_test::call_service(&app, elsewhere)
+            .await
+            .status()
+            .as_u16(),
+        404
+    );
 }

@@ -47,7 +47,10 @@ fn missing_token_exits_2_with_one_line_naming_it() {
 #[test]
 fn invalid_value_from_env_exits_2_naming_key_and_variable() {
     let dir = TempDir::new("bad-env");
-    let envs = [("WXBOT_ACCOUNT__TOKEN", "tok123"), ("WXBOT_SERVER__BODY_LIMIT_BYTES", "lots")];
+    let envs = [
+        ("WXBOT_ACCOUNT__TOKEN", "tok123"),
+        ("WXBOT_SERVER__BODY_LIMIT_BYTES", "lots"),
+    ];
     let output = wxbot(&dir.0, &["serve"], &envs);
     assert_eq!(output.status.code(), Some(2));
     let err = stderr(&output);
@@ -62,11 +65,19 @@ fn unknown_key_and_bad_mode_in_file_exit_2() {
     std::fs::write(&file, "[account]\ntoken = \"tok123\"\ntokne = \"x\"\n").expect("write");
     let output = wxbot(&dir.0, &["serve", "--config", "bot.toml"], &[]);
     assert_eq!(output.status.code(), Some(2));
-    assert!(stderr(&output).contains("account.tokne"), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("account.tokne"),
+        "{}",
+        stderr(&output)
+    );
     std::fs::write(&file, "[account]\ntoken = \"tok123\"\nmode = \"secret\"\n").expect("write");
     let output = wxbot(&dir.0, &["serve", "--config", "bot.toml"], &[]);
     assert_eq!(output.status.code(), Some(2));
-    assert!(stderr(&output).contains("account.mode"), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("account.mode"),
+        "{}",
+        stderr(&output)
+    );
 }
 
 #[test]
@@ -80,7 +91,11 @@ fn missing_config_file_exits_2() {
 #[test]
 fn port_zero_prints_the_real_address_and_serves() {
     let dir = TempDir::new("port0");
-    let server = Running::serve(&dir.0, &[], &[PORT0, ("WXBOT_ACCOUNT__TOKEN", testing::TOKEN)]);
+    let server = Running::serve(
+        &dir.0,
+        &[],
+        &[PORT0, ("WXBOT_ACCOUNT__TOKEN", testing::TOKEN)],
+    );
     assert!(!server.addr.ends_with(":0"), "{}", server.addr);
     let uri = format!("{}&echostr=ready", signed_uri(&testing::config()));
     assert_eq!(get(&server.addr, &uri), (200, "ready".to_owned()));
@@ -89,7 +104,8 @@ fn port_zero_prints_the_real_address_and_serves() {
 #[test]
 fn wxbot_toml_in_the_working_directory_is_read_and_env_overrides_it() {
     let dir = TempDir::new("overlay");
-    let toml = "[server]\nbind = \"127.0.0.1:0\"\npath = \"/cb\"\n[account]\ntoken = \"filetoken\"\n";
+    let toml =
+        "[server]\nbind = \"127.0.0.1:0\"\npath = \"/cb\"\n[account]\ntoken = \"filetoken\"\n";
     std::fs::write(dir.0.join("wxbot.toml"), toml).expect("write");
     let server = Running::serve(&dir.0, &[], &[("WXBOT_ACCOUNT__TOKEN", testing::TOKEN)]);
     // The path comes from the file, the token from the environment.
@@ -102,15 +118,28 @@ fn wxbot_toml_in_the_working_directory_is_read_and_env_overrides_it() {
 #[test]
 fn one_log_line_per_request_with_status_latency_type_and_id() {
     let dir = TempDir::new("log");
-    let server = Running::serve(&dir.0, &[], &[PORT0, ("WXBOT_ACCOUNT__TOKEN", testing::TOKEN)]);
+    let server = Running::serve(
+        &dir.0,
+        &[],
+        &[PORT0, ("WXBOT_ACCOUNT__TOKEN", testing::TOKEN)],
+    );
     let uri = signed_uri(&testing::config());
     let (status, _) = post(&server.addr, &uri, text_message("ping").as_bytes());
     assert_eq!(status, 200);
     let line = server.stderr_line("status=200");
-    for needle in ["POST", "/wechat", "latency=", "msg_type=\"text\"", "msg_id=\"1\""] {
+    for needle in [
+        "POST",
+        "/wechat",
+        "latency=",
+        "msg_type=\"text\"",
+        "msg_id=\"1\"",
+    ] {
         assert!(line.contains(needle), "{needle} missing from {line}");
     }
-    assert!(!line.contains("ping"), "message content stays out of info logs: {line}");
+    assert!(
+        !line.contains("ping"),
+        "message content stays out of info logs: {line}"
+    );
     let (status, _) = post(&server.addr, "/wechat?signature=bad", b"<xml/>");
     assert_eq!(status, 403);
     let line = server.stderr_line("status=403");

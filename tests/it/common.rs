@@ -10,21 +10,32 @@ use wxbot::Config;
 
 /// The callback URI for `config`, with a valid signature.
 pub fn signed_uri(config: &Config) -> String {
-    format!("{}?{}", config.server.path, wxbot::testing::signed_query(config))
+    format!(
+        "{}?{}",
+        config.server.path,
+        wxbot::testing::signed_query(config)
+    )
 }
 
 /// One HTTP/1.1 request over a fresh connection; `(status, body)`.
 pub fn http(addr: &str, request_head: &str, body: &[u8]) -> (u16, String) {
     let mut stream = TcpStream::connect(addr).expect("connect");
-    stream.set_read_timeout(Some(Duration::from_secs(20))).expect("timeout");
-    stream.write_all(request_head.as_bytes()).expect("write head");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(20)))
+        .expect("timeout");
+    stream
+        .write_all(request_head.as_bytes())
+        .expect("write head");
     stream.write_all(body).expect("write body");
     let mut raw = Vec::new();
     // The server may close early (413 before the body is read): keep what arrived.
     let _ = stream.read_to_end(&mut raw);
     let text = String::from_utf8_lossy(&raw).into_owned();
     let status = text.get(9..12).and_then(|s| s.parse().ok()).unwrap_or(0);
-    let body = text.split_once("\r\n\r\n").map(|(_, b)| b.to_owned()).unwrap_or_default();
+    let body = text
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_owned())
+        .unwrap_or_default();
     (status, body)
 }
 
@@ -39,7 +50,11 @@ pub fn post(addr: &str, uri: &str, body: &[u8]) -> (u16, String) {
 
 /// A GET.
 pub fn get(addr: &str, uri: &str) -> (u16, String) {
-    http(addr, &format!("GET {uri} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"), b"")
+    http(
+        addr,
+        &format!("GET {uri} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"),
+        b"",
+    )
 }
 
 /// The release or debug `wxbot` binary of this build, running, with its output lines.
@@ -63,7 +78,9 @@ impl Running {
             .spawn()
             .expect("spawn wxbot");
         let mut first = String::new();
-        BufReader::new(child.stdout.take().expect("stdout")).read_line(&mut first).expect("read");
+        BufReader::new(child.stdout.take().expect("stdout"))
+            .read_line(&mut first)
+            .expect("read");
         let addr = first
             .trim()
             .strip_prefix("listening on http://")
@@ -78,7 +95,11 @@ impl Running {
                 }
             }
         });
-        Self { child, addr, stderr }
+        Self {
+            child,
+            addr,
+            stderr,
+        }
     }
 
     /// The next stderr line containing `needle` (bounded wait: the line is a signal).
@@ -107,8 +128,7 @@ pub struct TempDir(pub std::path::PathBuf);
 
 impl TempDir {
     pub fn new(name: &str) -> Self {
-        let dir = std::env::temp_dir()
-            .join(format!("wxbot-it-{name}-{}", std::process::id()));
+        let dir = std::env::temp_dir().join(format!("wxbot-it-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).expect("temp dir");
         Self(dir)

@@ -15,5 +15,17 @@ mod common;
 mod callback;
 /// CONTRACT §1: the real binary's command line, config errors and exit codes.
 mod cli;
+/// CONTRACT §3: the API client against the emulator: tokens, retries, media, sends.
+mod client;
+/// CONTRACT §5 row by row through the real `handlers::router()`.
+mod demo;
+/// The emulator itself: tokens, uploads, downloads, sends, scripted faults.
+mod emulator;
+/// The upload-on-demand cache with real files, and the demo's media rows.
+mod media;
+/// Every message kind and event of `fixtures/inbound/` parses into the right typed value.
+mod parse;
+/// Golden reply XML for every `Reply` variant, and CDATA round trips.
+mod reply;
 /// CONTRACT §4.1: URL verification.
 mod verify;

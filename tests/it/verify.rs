@@ -9,7 +9,8 @@ use wxbot::{Bot, endpoint, signature};
 async fn status_and_body(uri: &str) -> (u16, String) {
     let bot = Bot::new(&testing::config(), Router::new()).expect("bot");
     let app = actix_test::init_service(App::new().configure(endpoint::configure(bot))).await;
-    let response = actix_test::call_service(&app, actix_test::TestRequest::get().uri(uri).to_request()).await;
+    let response =
+        actix_test::call_service(&app, actix_test::TestRequest::get().uri(uri).to_request()).await;
     let status = response.status().as_u16();
     let body = actix_test::read_body(response).await;
     (status, String::from_utf8_lossy(&body).into_owned())
@@ -25,12 +26,18 @@ async fn good_signature_echoes_echostr_exactly() {
         "/wechat?signature={}&timestamp={TIMESTAMP}&nonce={NONCE}&echostr=5837397749447433%2Bx",
         good_signature()
     );
-    assert_eq!(status_and_body(&uri).await, (200, "5837397749447433+x".to_owned()));
+    assert_eq!(
+        status_and_body(&uri).await,
+        (200, "5837397749447433+x".to_owned())
+    );
 }
 
 #[actix_web::test]
 async fn wrong_signature_is_403() {
-    let uri = format!("/wechat?signature={}&timestamp=1700000001&nonce={NONCE}&echostr=e", good_signature());
+    let uri = format!(
+        "/wechat?signature={}&timestamp=1700000001&nonce={NONCE}&echostr=e",
+        good_signature()
+    );
     assert_eq!(status_and_body(&uri).await.0, 403);
 }
 
@@ -51,6 +58,10 @@ async fn each_missing_parameter_is_400() {
             .collect();
         let (status, body) = status_and_body(&format!("/wechat?{}", query.join("&"))).await;
         assert_eq!(status, 400, "without {}", full[skip].0);
-        assert!(body.contains(full[skip].0), "the error names {}: {body}", full[skip].0);
+        assert!(
+            body.contains(full[skip].0),
+            "the error names {}: {body}",
+            full[skip].0
+        );
     }
 }

@@ -1,0 +1,333 @@
+//! The WeChat API client: one envelope, one retry policy, a shared access token.
+//!
+//! Every call goes to `api.base_url`. An answer carrying a non-zero `errcode` is an
+//! [`ApiError`] even under HTTP 200, so no caller ever mistakes it for data. Busy (`-1`),
+//! 5xx and connection errors are retried with back-off; an invalid or expired token is
+//! dropped, fetched again, and the call retried once (CONTRACT §3).
+
+mod custom;
+mod media;
+mod token;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+
+pub use custom::SendError;
+pub use media::{Downloaded, MediaKind, Uploaded};
+
+use crate::config::{Config, TokenEndpoint};
+use crate::error::Secret;
+use token::TokenManager;
+
+/// Attempts for a call that meets busy, 5xx or connection errors: the first and two retries.
+const ATTEMPTS: u32 = 3;
+/// The first back-off; it doubles per retry (0.2 s, 0.4 s), well inside WeChat's 5 s.
+const BACKOFF: Duration = Duration::from_millis(200);
+
+/// An error answer from the WeChat API: its `errcode` and `errmsg`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("wechat api error {code}: {message}")]
+pub struct ApiError {
+    /// `errcode`.
+    pub code: i64,
+    /// `errmsg`.
+    pub message: String,
+}
+
+impl ApiError {
+    /// The access token is invalid or expired (40001, 40014, 42001): fetch a new one.
+    pub fn is_token_invalid(&self) -> bool {
+        matches!(self.code, 40001 | 40014 | 42001)
+    }
+
+    /// The media id is unknown or expired (40007).
+    pub fn is_media_invalid(&self) -> bool {
+        self.code == 40007
+    }
+
+    /// The system is busy (-1): try again shortly.
+    pub fn is_busy(&self) -> bool {
+        self.code == -1
+    }
+
+    /// Customer service may not write to this user now (45015 outside the 48-hour window,
+    /// 45047 over the send quota).
+    pub fn is_outside_service_window(&self) -> bool {
+        matches!(self.code, 45015 | 45047)
+    }
+}
+
+/// Why an API call failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ClientError {
+    /// WeChat answered with an error code.
+    #[error(transparent)]
+    Api(#[from] ApiError),
+    /// The request did not complete: connection, timeout, protocol.
+    #[error("request to {path} failed: {source}")]
+    Http {
+        /// The API path.
+        path: String,
+        /// The transport error.
+        #[source]
+        source: reqwest::Error,
+    },
+    /// An HTTP error status.
+    #[error("{path} answered HTTP {status}: {body}")]
+    Status {
+        /// The API path.
+        path: String,
+        /// The status code.
+        status: u16,
+        /// The start of the body.
+        body: String,
+    },
+    /// A success answer that is not the expected JSON.
+    #[error("{path} answered unexpected data: {reason}; body: {body}")]
+    Decode {
+        /// The API path.
+        path: String,
+        /// What did not fit.
+        reason: String,
+        /// The start of the body.
+        body: String,
+    },
+    /// The account has no AppID or AppSecret configured.
+    #[error("api calls need account.appid and account.secret")]
+    NoCredentials,
+}
+
+impl ClientError {
+    /// The WeChat error, when the API answered one.
+    pub fn api(&self) -> Option<&ApiError> {
+        match self {
+            Self::Api(err) => Some(err),
+            _ => None,
+        }
+    }
+
+    /// Worth another attempt: busy, 5xx, or the request never completed.
+    fn is_transient(&self) -> bool {
+        match self {
+            Self::Api(err) => err.is_busy(),
+            Self::Status { status, .. } => *status >= 500,
+            Self::Http { .. } => true,
+            Self::Decode { .. } | Self::NoCredentials => false,
+        }
+    }
+}
+
+/// A client for one account's WeChat API. Cheap to clone (one `Arc`); clones share the
+/// access token.
+#[derive(Clone, Debug)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    http: reqwest::Client,
+    base_url: String,
+    appid: String,
+    secret: Secret,
+    endpoint: TokenEndpoint,
+    token: TokenManager,
+}
+
+/// The shape of every JSON answer: an optional error, then the payload.
+#[derive(Deserialize)]
+struct Envelope {
+    #[serde(default)]
+    errcode: i64,
+    #[serde(default)]
+    errmsg: String,
+}
+
+impl Client {
+    /// A client for the account and API settings of `config`.
+    pub fn new(config: &Config) -> Self {
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(config.api.timeout_secs))
+            .build()
+            .unwrap_or_default();
+        let inner = Inner {
+            http,
+            base_url: config.api.base_url.trim_end_matches('/').to_owned(),
+            appid: config.account.appid.clone(),
+            secret: config.account.secret.clone(),
+            endpoint: config.account.token_endpoint,
+            token: TokenManager::default(),
+        };
+        Self {
+            inner: Arc::new(inner),
+        }
+    }
+
+    /// The current access token, fetched when there is none or it is about to expire.
+    /// Concurrent callers share one fetch.
+    pub async fn access_token(&self) -> Result<Arc<str>, ClientError> {
+        self.inner.token.get(|| self.fetch_token()).await
+    }
+
+    /// Runs an authenticated call: `request` builds it for a token; a token-invalid answer
+    /// drops that token and runs it once more with a fresh one. Returns the content type and
+    /// the body of the answer.
+    async fn authed(
+        &self,
+        path: &str,
+        request: impl Fn(&str) -> reqwest::RequestBuilder,
+    ) -> Result<(String, Bytes), ClientError> {
+        let token = self.access_token().await?;
+        match self.send(path, || request(&token)).await {
+            Err(ClientError::Api(err)) if err.is_token_invalid() => {
+                tracing::info!(
+                    code = err.code,
+                    path,
+                    "access token refused; fetching a new one"
+                );
+                self.inner.token.invalidate(&token);
+                let fresh = self.access_token().await?;
+                self.send(path, || request(&fresh)).await
+            }
+            other => other,
+        }
+    }
+
+    /// Sends with retries and decodes the JSON envelope.
+    async fn send_json<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        request: impl Fn() -> reqwest::RequestBuilder,
+    ) -> Result<T, ClientError> {
+        let body = self.send(path, request).await?.1;
+        decode(path, &body)
+    }
+
+    /// Sends `request` (rebuilt per attempt), retrying transient failures with back-off.
+    /// Returns the response's content type and body; a JSON error answer is an error.
+    async fn send(
+        &self,
+        path: &str,
+        request: impl Fn() -> reqwest::RequestBuilder,
+    ) -> Result<(String, Bytes), ClientError> {
+        let mut delay = BACKOFF;
+        let mut attempt = 1;
+        loop {
+            match self.attempt(path, request()).await {
+                Err(err) if attempt < ATTEMPTS && err.is_transient() => {
+                    tracing::warn!(path, attempt, error = %err, "transient api failure; retrying");
+                    tokio::time::sleep(delay).await;
+                    delay *= 2;
+                    attempt += 1;
+                }
+                result => return result,
+            }
+        }
+    }
+
+    async fn attempt(
+        &self,
+        path: &str,
+        request: reqwest::RequestBuilder,
+    ) -> Result<(String, Bytes), ClientError> {
+        let http = |source| ClientError::Http {
+            path: path.to_owned(),
+            source,
+        };
+        let response = request.send().await.map_err(http)?;
+        let status = response.status().as_u16();
+        let content_type = response
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|value| value.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        let body = response.bytes().await.map_err(http)?;
+        if status >= 400 {
+            return Err(ClientError::Status {
+                path: path.to_owned(),
+                status,
+                body: excerpt(&body),
+            });
+        }
+        // WeChat reports errors as JSON under 200, sometimes labelled text/plain.
+        if body.first() == Some(&b'{')
+            && let Ok(envelope) = serde_json::from_slice::<Envelope>(&body)
+            && envelope.errcode != 0
+        {
+            return Err(ApiError {
+                code: envelope.errcode,
+                message: envelope.errmsg,
+            }
+            .into());
+        }
+        Ok((content_type, body))
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.inner.base_url)
+    }
+}
+
+fn decode<T: DeserializeOwned>(path: &str, body: &[u8]) -> Result<T, ClientError> {
+    serde_json::from_slice(body).map_err(|err| ClientError::Decode {
+        path: path.to_owned(),
+        reason: err.to_string(),
+        body: excerpt(body),
+    })
+}
+
+/// The first 200 bytes of a body, for error messages.
+fn excerpt(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(&body[..body.len().min(200)]);
+    text.into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errcode_predicates() {
+        let err = |code| ApiError {
+            code,
+            message: String::new(),
+        };
+        for code in [40001, 40014, 42001] {
+            assert!(err(code).is_token_invalid(), "{code}");
+        }
+        assert!(!err(40007).is_token_invalid());
+        assert!(err(40007).is_media_invalid());
+        assert!(err(-1).is_busy());
+        assert!(err(45015).is_outside_service_window() && err(45047).is_outside_service_window());
+        assert!(!err(40003).is_outside_service_window());
+    }
+
+    #[test]
+    fn transient_is_busy_5xx_or_transport_only() {
+        let api = |code| {
+            ClientError::Api(ApiError {
+                code,
+                message: String::new(),
+            })
+        };
+        assert!(api(-1).is_transient());
+        assert!(!api(40003).is_transient());
+        assert!(
+            !api(40001).is_transient(),
+            "token errors have their own single retry"
+        );
+        let status = |status| ClientError::Status {
+            path: String::new(),
+            status,
+            body: String::new(),
+        };
+        assert!(status(502).is_transient());
+        assert!(!status(404).is_transient());
+    }
+}

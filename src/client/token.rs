@@ -1,0 +1,196 @@
+//! The access token: cached, shared, fetched once however many callers need it at once.
+
+use std::future::Future;
+use std::sync::{Arc, PoisonError, RwLock};
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use tokio::time::Instant;
+
+use super::{Client, ClientError};
+use crate::config::TokenEndpoint;
+
+/// Refresh when less than this is left (WeChat overlaps old and new tokens by 5 minutes).
+const MARGIN: Duration = Duration::from_secs(300);
+
+/// The cached token and the gate that makes refreshes single-flight.
+#[derive(Debug, Default)]
+pub(super) struct TokenManager {
+    /// Read on every call without awaiting; written only under `gate`.
+    current: RwLock<Option<Token>>,
+    gate: tokio::sync::Mutex<()>,
+}
+
+#[derive(Debug, Clone)]
+struct Token {
+    value: Arc<str>,
+    refresh_at: Instant,
+}
+
+/// What `/cgi-bin/token` and `/cgi-bin/stable_token` answer.
+#[derive(Debug, Deserialize)]
+pub(super) struct Issued {
+    access_token: String,
+    expires_in: u64,
+}
+
+impl TokenManager {
+    /// The cached token while it is fresh; otherwise one caller fetches and the rest wait.
+    pub(super) async fn get<F, Fut>(&self, fetch: F) -> Result<Arc<str>, ClientError>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<Issued, ClientError>>,
+    {
+        if let Some(token) = self.fresh() {
+            return Ok(token);
+        }
+        let _gate = self.gate.lock().await;
+        // Another caller may have refreshed while this one waited at the gate.
+        if let Some(token) = self.fresh() {
+            return Ok(token);
+        }
+        let issued = fetch().await?;
+        let lifetime = Duration::from_secs(issued.expires_in);
+        // Short-lived tokens (tests, emulators) refresh at half-life instead.
+        let margin = MARGIN.min(lifetime / 2);
+        let token = Token {
+            value: issued.access_token.into(),
+            refresh_at: Instant::now() + lifetime - margin,
+        };
+        let value = Arc::clone(&token.value);
+        *self.current.write().unwrap_or_else(PoisonError::into_inner) = Some(token);
+        Ok(value)
+    }
+
+    /// Drops the cached token if it is still `failed`: when ten calls fail with one token,
+    /// the first drop suffices and the rest leave the new token alone.
+    pub(super) fn invalidate(&self, failed: &str) {
+        let mut current = self.current.write().unwrap_or_else(PoisonError::into_inner);
+        if current
+            .as_ref()
+            .is_some_and(|token| &*token.value == failed)
+        {
+            *current = None;
+        }
+    }
+
+    fn fresh(&self) -> Option<Arc<str>> {
+        let current = self.current.read().unwrap_or_else(PoisonError::into_inner);
+        let token = current.as_ref()?;
+        (Instant::now() < token.refresh_at).then(|| Arc::clone(&token.value))
+    }
+}
+
+#[derive(Serialize)]
+struct StableRequest<'a> {
+    grant_type: &'a str,
+    appid: &'a str,
+    secret: &'a str,
+    force_refresh: bool,
+}
+
+impl Client {
+    /// Fetches a new token from the configured endpoint (with the usual retries).
+    pub(super) async fn fetch_token(&self) -> Result<Issued, ClientError> {
+        let inner = &self.inner;
+        if inner.appid.is_empty() || inner.secret.expose().is_empty() {
+            return Err(ClientError::NoCredentials);
+        }
+        tracing::debug!(endpoint = ?inner.endpoint, "fetching access token");
+        match inner.endpoint {
+            TokenEndpoint::Classic => {
+                let path = "/cgi-bin/token";
+                let query = [
+                    ("grant_type", "client_credential"),
+                    ("appid", &inner.appid),
+                    ("secret", inner.secret.expose()),
+                ];
+                self.send_json(path, || inner.http.get(self.url(path)).query(&query))
+                    .await
+            }
+            TokenEndpoint::Stable => {
+                let path = "/cgi-bin/stable_token";
+                let body = StableRequest {
+                    grant_type: "client_credential",
+                    appid: &inner.appid,
+                    secret: inner.secret.expose(),
+                    force_refresh: false,
+                };
+                self.send_json(path, || inner.http.post(self.url(path)).json(&body))
+                    .await
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use super::*;
+
+    fn issued(value: &str, expires_in: u64) -> Issued {
+        Issued {
+            access_token: value.to_owned(),
+            expires_in,
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn concurrent_needs_share_one_fetch() {
+        let manager = Arc::new(TokenManager::default());
+        let fetches = Arc::new(AtomicUsize::new(0));
+        let tasks: Vec<_> = (0..50)
+            .map(|_| {
+                let (manager, fetches) = (Arc::clone(&manager), Arc::clone(&fetches));
+                tokio::spawn(async move {
+                    manager
+                        .get(|| async {
+                            fetches.fetch_add(1, Ordering::SeqCst);
+                            tokio::time::sleep(Duration::from_millis(50)).await;
+                            Ok(issued("t1", 7200))
+                        })
+                        .await
+                })
+            })
+            .collect();
+        for task in tasks {
+            assert_eq!(&*task.await.unwrap().unwrap(), "t1");
+        }
+        assert_eq!(fetches.load(Ordering::SeqCst), 1);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn refreshes_before_expiry_with_the_margin() {
+        let manager = TokenManager::default();
+        let get = |value: &'static str| manager.get(move || async move { Ok(issued(value, 7200)) });
+        assert_eq!(&*get("t1").await.unwrap(), "t1");
+        tokio::time::advance(Duration::from_secs(7200 - 301)).await;
+        assert_eq!(
+            &*get("t2").await.unwrap(),
+            "t1",
+            "still fresh 301 s before expiry"
+        );
+        tokio::time::advance(Duration::from_secs(2)).await;
+        assert_eq!(
+            &*get("t2").await.unwrap(),
+            "t2",
+            "refreshed inside the 300 s margin"
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn invalidate_drops_only_the_token_that_failed() {
+        let manager = TokenManager::default();
+        let get = |value: &'static str| manager.get(move || async move { Ok(issued(value, 7200)) });
+        assert_eq!(&*get("t1").await.unwrap(), "t1");
+        manager.invalidate("t0");
+        assert_eq!(
+            &*get("t2").await.unwrap(),
+            "t1",
+            "a stale failure leaves the current token"
+        );
+        manager.invalidate("t1");
+        assert_eq!(&*get("t2").await.unwrap(), "t2");
+    }
+}

@@ -1,0 +1,229 @@
+//! The emulator's one actix handler: record the request, play its scripted fault, route it,
+//! check its `access_token`, and answer the token endpoints. Media and customer-service
+//! answers live in `media.rs` and `custom.rs`.
+//!
+//! Routing is a plain `match` over one default service rather than actix routes, so every
+//! request, known or not, goes through the same recording and fault path, and an unknown one
+//! gets the emulator's own 404 rather than actix's empty one.
+
+use actix_web::http::{Method, StatusCode};
+use actix_web::web::{self, Bytes, Data};
+use actix_web::{HttpRequest, HttpResponse};
+use serde_json::{Value, json};
+
+use super::record::Call;
+use super::state::{State, TokenCheck};
+use super::{custom, media, script};
+
+/// A request as the API functions see it.
+#[derive(Debug)]
+pub(super) struct ApiRequest<'a> {
+    pub(super) method: &'a Method,
+    pub(super) path: &'a str,
+    raw_query: &'a str,
+    query: Vec<(String, String)>,
+    pub(super) content_type: Option<&'a str>,
+    pub(super) body: &'a [u8],
+}
+
+impl<'a> ApiRequest<'a> {
+    fn new(req: &'a HttpRequest, body: &'a [u8]) -> Self {
+        let raw_query = req.query_string();
+        // A query that does not decode counts as empty: its parameters are then "missing".
+        let query = web::Query::<Vec<(String, String)>>::from_query(raw_query)
+            .map(web::Query::into_inner)
+            .unwrap_or_default();
+        let content_type = req
+            .headers()
+            .get(actix_web::http::header::CONTENT_TYPE)
+            .and_then(|value| value.to_str().ok());
+        Self {
+            method: req.method(),
+            path: req.path(),
+            raw_query,
+            query,
+            content_type,
+            body,
+        }
+    }
+
+    /// The first value of the query parameter `key`.
+    pub(super) fn param(&self, key: &str) -> Option<&str> {
+        self.query
+            .iter()
+            .find(|(name, _)| name == key)
+            .map(|(_, value)| value.as_str())
+    }
+
+    fn call(&self) -> Call {
+        Call {
+            method: self.method.to_string(),
+            path: self.path.to_owned(),
+            query: self.query.clone(),
+            body_len: self.body.len(),
+        }
+    }
+
+    /// `"GET /cgi-bin/nope?x=1"`.
+    fn describe(&self) -> String {
+        let (method, path) = (self.method, self.path);
+        match self.raw_query {
+            "" => format!("{method} {path}"),
+            query => format!("{method} {path}?{query}"),
+        }
+    }
+}
+
+/// A WeChat error answer, `{"errcode": code, "errmsg": message}`: what an API function
+/// returns for bad input, so bad input is an answer, never a panic.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Refusal {
+    code: i64,
+    message: String,
+}
+
+impl Refusal {
+    pub(super) fn new(code: i64, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+        }
+    }
+
+    fn answer(&self) -> HttpResponse {
+        errcode(self.code, &self.message)
+    }
+}
+
+/// What an API function answers.
+pub(super) type Answer = Result<HttpResponse, Refusal>;
+
+/// Every request lands here.
+pub(super) async fn entry(req: HttpRequest, body: Bytes, state: Data<State>) -> HttpResponse {
+    let request = ApiRequest::new(&req, &body);
+    // Method and path only: the query of a token fetch carries the secret.
+    tracing::debug!(method = %request.method, path = request.path, "emulator: request");
+    state.record(request.call());
+    if let Some(fault) = state.take_fault(request.path)
+        && let Some(answer) = script::play(fault).await
+    {
+        return answer;
+    }
+    route(&state, &request).unwrap_or_else(|refusal| refusal.answer())
+}
+
+fn route(state: &State, request: &ApiRequest<'_>) -> Answer {
+    let get = request.method == Method::GET;
+    let post = request.method == Method::POST;
+    match request.path {
+        "/cgi-bin/token" if get => token(state, request),
+        "/cgi-bin/stable_token" if post => stable_token(state, request),
+        "/cgi-bin/media/upload" if post => authorized(state, request, media::upload),
+        "/cgi-bin/media/get" if get => authorized(state, request, media::get),
+        "/cgi-bin/message/custom/send" if post => authorized(state, request, custom::send),
+        "/cgi-bin/message/custom/typing" if post => authorized(state, request, custom::typing),
+        // The `video_url` of a video's `media/get`: a download URL, no token, as WeChat's CDN.
+        path if get && path.starts_with(media::VIDEO_PREFIX) => media::video(state, request),
+        _ => Ok(unknown(state, request)),
+    }
+}
+
+/// Runs `api` when the request carries a valid `access_token`, else answers its errcode.
+fn authorized(
+    state: &State,
+    request: &ApiRequest<'_>,
+    api: fn(&State, &ApiRequest<'_>) -> Answer,
+) -> Answer {
+    match state.check_token(request.param("access_token")) {
+        TokenCheck::Valid => api(state, request),
+        TokenCheck::Missing => Err(Refusal::new(41001, "access_token missing")),
+        TokenCheck::Unknown => Err(Refusal::new(
+            40001,
+            "invalid credential, access_token is invalid or not latest",
+        )),
+        TokenCheck::Expired => Err(Refusal::new(42001, "access_token expired")),
+    }
+}
+
+/// `GET /cgi-bin/token`: a new token on every call.
+fn token(state: &State, request: &ApiRequest<'_>) -> Answer {
+    let account = (
+        request.param("grant_type"),
+        request.param("appid"),
+        request.param("secret"),
+    );
+    check_account(state, account)?;
+    Ok(token_answer(state.issue_token()))
+}
+
+/// `POST /cgi-bin/stable_token`: the same token until it expires or `force_refresh` is true.
+fn stable_token(state: &State, request: &ApiRequest<'_>) -> Answer {
+    let body = json_object(request.body)?;
+    let field = |key: &str| body.get(key).and_then(Value::as_str);
+    check_account(
+        state,
+        (field("grant_type"), field("appid"), field("secret")),
+    )?;
+    let force_refresh = body
+        .get("force_refresh")
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
+    Ok(token_answer(state.stable_token(force_refresh)))
+}
+
+/// Checks `(grant_type, appid, secret)` in the order WeChat reports them.
+fn check_account(
+    state: &State,
+    (grant_type, appid, secret): (Option<&str>, Option<&str>, Option<&str>),
+) -> Result<(), Refusal> {
+    let (code, message) = if grant_type != Some("client_credential") {
+        (40002, "invalid grant_type")
+    } else if appid.is_none_or(str::is_empty) {
+        (41002, "appid missing")
+    } else if appid != Some(state.appid.as_str()) {
+        (40013, "invalid appid")
+    } else if secret.is_none_or(str::is_empty) {
+        (41004, "appsecret missing")
+    } else if secret != Some(state.secret.as_str()) {
+        (40125, "invalid appsecret")
+    } else {
+        return Ok(());
+    };
+    Err(Refusal::new(code, message))
+}
+
+fn token_answer((access_token, expires_in): (String, u64)) -> HttpResponse {
+    HttpResponse::Ok().json(json!({ "access_token": access_token, "expires_in": expires_in }))
+}
+
+/// The 404 for a request the emulator does not know, naming it, also kept for
+/// [`super::Emulator::unexpected`].
+fn unknown(state: &State, request: &ApiRequest<'_>) -> HttpResponse {
+    let described = request.describe();
+    tracing::warn!(request = %described, "emulator: no such API");
+    let body = json!({ "errcode": -404, "errmsg": format!("emulator: no such API: {described}") });
+    state.note_unexpected(described);
+    HttpResponse::build(StatusCode::NOT_FOUND).json(body)
+}
+
+/// A body that must be a JSON object; WeChat answers 44002 for an empty one and 47001 for
+/// one it cannot parse.
+pub(super) fn json_object(body: &[u8]) -> Result<serde_json::Map<String, Value>, Refusal> {
+    if body.is_empty() {
+        return Err(Refusal::new(44002, "empty post data"));
+    }
+    match serde_json::from_slice(body) {
+        Ok(Value::Object(object)) => Ok(object),
+        _ => Err(Refusal::new(47001, "data format error")),
+    }
+}
+
+/// WeChat's error shape, under HTTP 200 as WeChat sends it.
+pub(super) fn errcode(code: i64, message: &str) -> HttpResponse {
+    HttpResponse::Ok().json(json!({ "errcode": code, "errmsg": message }))
+}
+
+/// `{"errcode": 0, "errmsg": "ok"}`.
+pub(super) fn ok() -> Answer {
+    Ok(errcode(0, "ok"))
+}

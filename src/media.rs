@@ -1,0 +1,270 @@
+//! The upload-on-demand cache: a local file becomes a `media_id`.
+//!
+//! The first reply naming a file uploads it; later replies reuse the id while it is fresh
+//! (younger than `media.ttl_secs − media.refresh_margin_secs`), then upload again. Ids are
+//! keyed by kind and content hash, so a changed file gets a new upload and an unchanged file
+//! under another name reuses the id; the cache belongs to one account (its [`Client`]). Per
+//! key, one upload runs at a time and the others wait for it: N concurrent first uses make
+//! one upload. A warm hit costs one `stat`: content is hashed again only when the file's
+//! length or modification time changes.
+
+mod duration;
+mod limits;
+
+use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use dashmap::DashMap;
+use sha1::{Digest, Sha1};
+
+pub use limits::LimitError;
+
+use crate::bot::unix_now;
+use crate::client::{Client, ClientError, MediaKind};
+use crate::config::MediaConfig;
+use crate::ids::MediaId;
+use crate::reply::{MediaSource, Reply};
+use limits::Accepted;
+
+/// Why a media file could not become a media id.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum MediaError {
+    /// The path leaves `media.assets_dir` (absolute, or with `..`).
+    #[error("media file {path:?} escapes media.assets_dir")]
+    Escapes {
+        /// The path as the handler gave it.
+        path: PathBuf,
+    },
+    /// The file could not be read.
+    #[error("media file {path:?} cannot be read: {source}")]
+    Io {
+        /// The resolved path.
+        path: PathBuf,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The file breaks an upload limit; nothing was uploaded.
+    #[error("media file {path:?} refused: {source}")]
+    Limit {
+        /// The resolved path.
+        path: PathBuf,
+        /// The broken limit.
+        #[source]
+        source: LimitError,
+    },
+    /// The upload failed.
+    #[error("media file {path:?} upload failed: {source}")]
+    Upload {
+        /// The resolved path.
+        path: PathBuf,
+        /// The API error.
+        #[source]
+        source: ClientError,
+    },
+}
+
+/// Files to media ids, uploaded on demand. Cheap to clone (one `Arc`).
+#[derive(Clone, Debug)]
+pub struct MediaCache {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    client: Client,
+    config: MediaConfig,
+    /// What each (file, kind) held when last hashed, and whether it passed the limits.
+    files: DashMap<(PathBuf, MediaKind), Stamp>,
+    /// One slot per (kind, content): the id, behind the lock that makes uploads single-flight.
+    slots: DashMap<(MediaKind, [u8; 20]), Slot>,
+}
+
+/// A cached id behind the lock its uploads take.
+type Slot = Arc<tokio::sync::Mutex<Option<Entry>>>;
+
+#[derive(Debug, Clone, Copy)]
+struct Stamp {
+    len: u64,
+    modified: Option<SystemTime>,
+    sha1: [u8; 20],
+    accepted: Accepted,
+}
+
+#[derive(Debug)]
+struct Entry {
+    media_id: MediaId,
+    created_at: u64,
+}
+
+/// Whether an id created at `created_at` is still fresh at `now` (Unix seconds): younger
+/// than `ttl − margin`. With `ttl ≤ margin` nothing is ever fresh.
+pub fn is_fresh(created_at: u64, now: u64, ttl_secs: u64, margin_secs: u64) -> bool {
+    now < created_at.saturating_add(ttl_secs.saturating_sub(margin_secs))
+}
+
+impl MediaCache {
+    /// A cache uploading through `client`, with the paths, lifetimes and limits of `config`.
+    pub fn new(client: Client, config: &MediaConfig) -> Self {
+        let inner = Inner {
+            client,
+            config: config.clone(),
+            files: DashMap::new(),
+            slots: DashMap::new(),
+        };
+        Self {
+            inner: Arc::new(inner),
+        }
+    }
+
+    /// The media id for `path` (under `media.assets_dir`) as media of `kind`.
+    pub async fn resolve(&self, kind: MediaKind, path: &Path) -> Result<MediaId, MediaError> {
+        let full = self.locate(path)?;
+        let (stamp, mut bytes) = self.stamp(kind, &full).await?;
+        // Clone the slot out so the map's guard drops before awaiting the slot's lock.
+        let slot = Arc::clone(&self.inner.slots.entry((kind, stamp.sha1)).or_default());
+        let mut entry = slot.lock().await;
+        let now = unix_now();
+        let config = &self.inner.config;
+        if let Some(entry) = entry.as_ref()
+            && is_fresh(
+                entry.created_at,
+                now,
+                config.ttl_secs,
+                config.refresh_margin_secs,
+            )
+        {
+            return Ok(entry.media_id.clone());
+        }
+        let bytes = match bytes.take() {
+            Some(bytes) => bytes,
+            None => read(&full).await?,
+        };
+        let filename = upload_name(&full, stamp.accepted);
+        let uploaded = self
+            .inner
+            .client
+            .upload(kind, &filename, stamp.accepted.content_type, bytes.into())
+            .await
+            .map_err(|source| MediaError::Upload {
+                path: full.clone(),
+                source,
+            })?;
+        tracing::info!(%kind, file = %full.display(), media_id = %uploaded.media_id, "uploaded");
+        *entry = Some(Entry {
+            media_id: uploaded.media_id.clone(),
+            created_at: now,
+        });
+        Ok(uploaded.media_id)
+    }
+
+    /// `reply` with every local file replaced by its media id.
+    pub async fn resolve_reply(&self, reply: Reply) -> Result<Reply, MediaError> {
+        Ok(match reply {
+            Reply::Image(media) => Reply::Image(self.source(MediaKind::Image, media).await?),
+            Reply::Voice(media) => Reply::Voice(self.source(MediaKind::Voice, media).await?),
+            Reply::Video(mut video) => {
+                video.media = self.source(MediaKind::Video, video.media).await?;
+                Reply::Video(video)
+            }
+            Reply::Music(mut music) => {
+                music.thumb = self.source(MediaKind::Thumb, music.thumb).await?;
+                Reply::Music(music)
+            }
+            other => other,
+        })
+    }
+
+    async fn source(&self, kind: MediaKind, media: MediaSource) -> Result<MediaSource, MediaError> {
+        match media {
+            MediaSource::File(path) => Ok(MediaSource::Id(self.resolve(kind, &path).await?)),
+            id => Ok(id),
+        }
+    }
+
+    /// `path` under the assets folder; absolute paths and `..` are refused.
+    fn locate(&self, path: &Path) -> Result<PathBuf, MediaError> {
+        let inside = path
+            .components()
+            .all(|c| matches!(c, Component::Normal(_) | Component::CurDir));
+        if !inside || path.as_os_str().is_empty() {
+            return Err(MediaError::Escapes {
+                path: path.to_owned(),
+            });
+        }
+        Ok(self.inner.config.assets_dir.join(path))
+    }
+
+    /// The file's hash and format, re-read only when its length or mtime changed; the bytes
+    /// when they had to be read.
+    async fn stamp(
+        &self,
+        kind: MediaKind,
+        full: &Path,
+    ) -> Result<(Stamp, Option<Vec<u8>>), MediaError> {
+        // A `stat` is a cached-inode syscall, cheaper than a hop to the blocking pool.
+        let meta = std::fs::metadata(full).map_err(|source| io(full, source))?;
+        let (len, modified) = (meta.len(), meta.modified().ok());
+        let key = (full.to_owned(), kind);
+        if let Some(stamp) = self.inner.files.get(&key).map(|stamp| *stamp)
+            && stamp.len == len
+            && stamp.modified == modified
+        {
+            return Ok((stamp, None));
+        }
+        let bytes = read(full).await?;
+        let accepted = limits::check(&self.inner.config, kind, &bytes).map_err(|source| {
+            MediaError::Limit {
+                path: full.to_owned(),
+                source,
+            }
+        })?;
+        let stamp = Stamp {
+            len,
+            modified,
+            sha1: Sha1::digest(&bytes).into(),
+            accepted,
+        };
+        self.inner.files.insert(key, stamp);
+        Ok((stamp, Some(bytes)))
+    }
+}
+
+async fn read(path: &Path) -> Result<Vec<u8>, MediaError> {
+    tokio::fs::read(path)
+        .await
+        .map_err(|source| io(path, source))
+}
+
+fn io(path: &Path, source: std::io::Error) -> MediaError {
+    MediaError::Io {
+        path: path.to_owned(),
+        source,
+    }
+}
+
+/// The file's own name, with the extension its content calls for.
+fn upload_name(path: &Path, accepted: Accepted) -> String {
+    let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("media");
+    format!("{stem}.{}", accepted.extension)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fresh_until_ttl_minus_margin() {
+        let (ttl, margin) = (259_200, 3600);
+        assert!(is_fresh(1000, 1000, ttl, margin));
+        assert!(is_fresh(1000, 1000 + ttl - margin - 1, ttl, margin));
+        assert!(!is_fresh(1000, 1000 + ttl - margin, ttl, margin));
+        assert!(!is_fresh(1000, 1000, 10, 10), "ttl ≤ margin: never fresh");
+        assert!(
+            is_fresh(u64::MAX - 5, u64::MAX - 1, u64::MAX, 0),
+            "saturates instead of overflowing"
+        );
+    }
+}
