@@ -14,7 +14,10 @@ pub async fn voice(_: Text) -> Reply {
 
 /// `video` → the demo clip.
 pub async fn video(_: Text) -> Reply {
-    Reply::video("demo.mp4").title("Demo video").description("A short clip").into()
+    Reply::video("demo.mp4")
+        .title("Demo video")
+        .description("A short clip")
+        .into()
 }
 
 /// `music` → a music card with the demo cover.
