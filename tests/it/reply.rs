@@ -1,0 +1,286 @@
+//! Reply XML: one golden file in `tests/fixtures/reply/` per `Reply` variant, text that survives
+//! the round trip through CDATA unchanged, and news replies WeChat would refuse.
+
+use wxbot::message::{Header, Kind, parse};
+use wxbot::prelude::*;
+use wxbot::reply::{RenderError, render};
+use wxbot::testing::{TestBot, TestResponse, text_message};
+
+/// Compares with a golden file; the file's trailing newline is not part of the reply.
+macro_rules! assert_golden {
+    ($actual:expr, $path:literal) => {
+        assert_eq!(
+            $actual,
+            wxbot::fixture!($path).trim_end_matches('\n'),
+            "golden {}",
+            $path
+        )
+    };
+}
+
+fn demo() -> TestBot {
+    TestBot::new(crate::handlers::router())
+}
+
+/// The header of the text fixture: from `o_fixture_user` to `gh_fixture_account`.
+fn header() -> Header {
+    parse(wxbot::fixture!("inbound/text.xml").as_bytes())
+        .expect("text fixture parses")
+        .header
+}
+
+/// The `Content` of a text reply, read by the library's own parser.
+fn content(reply: &TestResponse) -> String {
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    let msg = parse(reply.body.as_bytes())
+        .unwrap_or_else(|err| panic!("reply does not parse: {err}\n{}", reply.body));
+    match msg.kind {
+        Kind::Text(text) => text.content,
+        other => panic!("expected a text reply, got {other:?}"),
+    }
+}
+
+fn articles(n: usize) -> Vec<Article> {
+    (1..=n)
+        .map(|i| {
+            Article::new(
+                format!("T{i}"),
+                format!("D{i}"),
+                format!("https://example.com/{i}.jpg"),
+                format!("https://example.com/{i}"),
+            )
+        })
+        .collect()
+}
+
+// Golden replies of the demo bot, CreateTime normalised to 0.
+
+#[actix_web::test]
+async fn text_echo_matches_golden() {
+    let reply = demo().send(wxbot::fixture!("inbound/text.xml")).await;
+    assert_golden!(reply.normalized(), "reply/text_echo.xml");
+}
+
+#[actix_web::test]
+async fn news_matches_golden() {
+    let xml = wxbot::fixture!("inbound/text.xml").replacen("this is a test", "news", 1);
+    let reply = demo().send(&xml).await;
+    assert_golden!(reply.normalized(), "reply/news.xml");
+}
+
+#[actix_web::test]
+async fn image_echo_by_media_id_matches_golden() {
+    let reply = demo().send(wxbot::fixture!("inbound/image.xml")).await;
+    assert_golden!(reply.normalized(), "reply/image_echo.xml");
+}
+
+#[actix_web::test]
+async fn voice_echo_matches_golden() {
+    let reply = demo()
+        .send(wxbot::fixture!("inbound/voice_no_recognition.xml"))
+        .await;
+    assert_golden!(reply.normalized(), "reply/voice_echo.xml");
+}
+
+#[actix_web::test]
+async fn reply_create_time_is_now() {
+    let before = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap();
+    let reply = demo().send(wxbot::fixture!("inbound/text.xml")).await;
+    let after = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap();
+    let sent: u64 = reply
+        .field("CreateTime")
+        .expect("CreateTime")
+        .parse()
+        .expect("a number");
+    assert!(
+        (before.as_secs()..=after.as_secs()).contains(&sent),
+        "CreateTime {sent}"
+    );
+}
+
+// Golden renders of the variants the demo bot cannot produce without uploads.
+
+#[test]
+fn video_with_title_and_description_matches_golden() {
+    let video: Reply = Reply::video(MediaId::new("fixture_video_reply_id"))
+        .title("Demo video")
+        .description("A short clip")
+        .into();
+    assert_golden!(render(&header(), &video, 0).unwrap(), "reply/video.xml");
+}
+
+#[test]
+fn video_without_title_or_description_leaves_them_out() {
+    let video: Reply = Reply::video(MediaId::new("fixture_video_reply_id")).into();
+    let xml = render(&header(), &video, 0).unwrap();
+    assert!(
+        xml.ends_with(
+            "<MsgType><![CDATA[video]]></MsgType><Video>\
+             <MediaId><![CDATA[fixture_video_reply_id]]></MediaId></Video></xml>"
+        ),
+        "{xml}"
+    );
+}
+
+#[test]
+fn music_with_thumb_by_media_id_matches_golden() {
+    let music: Reply = Reply::music(
+        "https://example.com/demo.mp3",
+        MediaId::new("fixture_thumb_media_id"),
+    )
+    .title("Demo music")
+    .description("A short tune")
+    .hq_music_url("https://example.com/demo-hq.mp3")
+    .into();
+    assert_golden!(render(&header(), &music, 0).unwrap(), "reply/music.xml");
+}
+
+#[test]
+fn music_without_hq_url_plays_the_plain_url_on_wifi_too() {
+    let music: Reply = Reply::music(
+        "https://example.com/demo.mp3",
+        MediaId::new("fixture_thumb_media_id"),
+    )
+    .into();
+    let xml = render(&header(), &music, 0).unwrap();
+    assert!(
+        xml.ends_with(
+            "<Music><MusicUrl><![CDATA[https://example.com/demo.mp3]]></MusicUrl>\
+             <HQMusicUrl><![CDATA[https://example.com/demo.mp3]]></HQMusicUrl>\
+             <ThumbMediaId><![CDATA[fixture_thumb_media_id]]></ThumbMediaId></Music></xml>"
+        ),
+        "{xml}"
+    );
+}
+
+#[test]
+fn transfer_customer_service_matches_golden() {
+    let xml = render(&header(), &Reply::transfer_customer_service(), 0).unwrap();
+    assert_golden!(xml, "reply/transfer_customer_service.xml");
+}
+
+#[test]
+fn transfer_to_one_agent_matches_golden() {
+    let xml = render(&header(), &Reply::transfer_to("test1@fixture"), 0).unwrap();
+    assert_golden!(xml, "reply/transfer_customer_service_kf_account.xml");
+}
+
+#[test]
+fn media_reply_naming_a_file_cannot_be_rendered() {
+    let xml = render(&header(), &Reply::image("demo.jpg"), 0);
+    assert_eq!(xml, Err(RenderError::Unresolved("demo.jpg".into())));
+}
+
+// Round trips: what the user sent is what the demo bot echoes, byte for byte.
+
+#[actix_web::test]
+async fn any_text_survives_the_echo_round_trip() {
+    let bot = demo();
+    let texts = [
+        "a ]]> b",
+        "]]>",
+        "]]]]>>]]>",
+        "<![CDATA[nested]]>",
+        "<b>bold</b> & <i>&amp;</i>",
+        "emoji 😀👍🏽🇨🇳 and 中文",
+        "line one\nline two\n\nline four\n",
+        "  leading and trailing spaces  ",
+        "\ttabbed\t",
+        "quotes \" and ' and \\",
+    ];
+    for text in texts {
+        let reply = bot.send(&text_message(text)).await;
+        assert_eq!(
+            content(&reply),
+            text,
+            "{text:?} came back as {}",
+            reply.body
+        );
+        assert_eq!(reply.text().as_deref(), Some(text));
+    }
+}
+
+#[actix_web::test]
+async fn cdata_terminator_is_split_across_sections() {
+    let reply = demo().send(&text_message("a ]]> b")).await;
+    assert!(
+        reply
+            .body
+            .contains("<Content><![CDATA[a ]]]]><![CDATA[> b]]></Content>"),
+        "{}",
+        reply.body
+    );
+}
+
+#[actix_web::test]
+async fn escaped_text_is_echoed_in_cdata() {
+    let reply = demo()
+        .send(wxbot::fixture!("inbound/text_entities.xml"))
+        .await;
+    assert_eq!(content(&reply), "<b> & 中文");
+    assert!(
+        reply
+            .body
+            .contains("<Content><![CDATA[<b> & 中文]]></Content>"),
+        "{}",
+        reply.body
+    );
+}
+
+#[actix_web::test]
+async fn control_characters_are_dropped_from_the_echo_so_it_stays_well_formed() {
+    // The input keeps `\x1d` (parse.rs); XML 1.0 cannot carry it out again.
+    let reply = demo()
+        .send(wxbot::fixture!("inbound/text_control_chars.xml"))
+        .await;
+    assert_eq!(content(&reply), "beforeafter");
+    assert!(!reply.body.contains('\u{1d}'), "{:?}", reply.body);
+}
+
+// News replies WeChat would refuse.
+
+#[test]
+fn news_with_nine_articles_is_a_render_error() {
+    let xml = render(&header(), &Reply::news(articles(9)), 0);
+    assert_eq!(xml, Err(RenderError::TooManyArticles(9)));
+}
+
+#[test]
+fn news_without_articles_is_a_render_error() {
+    let xml = render(&header(), &Reply::news(articles(0)), 0);
+    assert_eq!(xml, Err(RenderError::NoArticles));
+}
+
+#[test]
+fn news_with_eight_articles_renders_all_of_them() {
+    let xml = render(&header(), &Reply::news(articles(8)), 0).unwrap();
+    assert!(xml.contains("<ArticleCount>8</ArticleCount>"), "{xml}");
+    assert_eq!(xml.matches("<item>").count(), 8, "{xml}");
+    assert!(xml.contains("<Title><![CDATA[T8]]></Title>"), "{xml}");
+}
+
+async fn nine_articles(_: Text) -> Reply {
+    Reply::news(articles(9))
+}
+
+async fn no_articles(_: Text) -> Reply {
+    Reply::news(articles(0))
+}
+
+#[actix_web::test]
+async fn handler_returning_nine_articles_answers_success() {
+    let bot = TestBot::new(Router::new().on(nine_articles));
+    let reply = bot.send(wxbot::fixture!("inbound/text.xml")).await;
+    assert!(reply.is_success(), "{} {}", reply.status, reply.body);
+}
+
+#[actix_web::test]
+async fn handler_returning_no_articles_answers_success() {
+    let bot = TestBot::new(Router::new().on(no_articles));
+    let reply = bot.send(wxbot::fixture!("inbound/text.xml")).await;
+    assert!(reply.is_success(), "{} {}", reply.status, reply.body);
+}
