@@ -9,7 +9,7 @@ mod custom;
 mod media;
 mod token;
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -131,7 +131,10 @@ pub struct Client {
 
 #[derive(Debug)]
 struct Inner {
-    http: reqwest::Client,
+    /// Built on first use: TLS set-up costs tens of milliseconds, and a bot that only
+    /// answers text never calls the API.
+    http: OnceLock<reqwest::Client>,
+    timeout: Duration,
     base_url: String,
     appid: String,
     secret: Secret,
@@ -151,12 +154,9 @@ struct Envelope {
 impl Client {
     /// A client for the account and API settings of `config`.
     pub fn new(config: &Config) -> Self {
-        let http = reqwest::Client::builder()
-            .timeout(Duration::from_secs(config.api.timeout_secs))
-            .build()
-            .unwrap_or_default();
         let inner = Inner {
-            http,
+            http: OnceLock::new(),
+            timeout: Duration::from_secs(config.api.timeout_secs),
             base_url: config.api.base_url.trim_end_matches('/').to_owned(),
             appid: config.account.appid.clone(),
             secret: config.account.secret.clone(),
@@ -267,6 +267,15 @@ impl Client {
             .into());
         }
         Ok((content_type, body))
+    }
+
+    fn http(&self) -> &reqwest::Client {
+        self.inner.http.get_or_init(|| {
+            reqwest::Client::builder()
+                .timeout(self.inner.timeout)
+                .build()
+                .unwrap_or_default()
+        })
     }
 
     fn url(&self, path: &str) -> String {

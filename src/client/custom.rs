@@ -55,8 +55,7 @@ impl Client {
     async fn post_json(&self, path: &str, body: &impl Serialize) -> Result<(), ClientError> {
         let (_, answer) = self
             .authed(path, |token| {
-                self.inner
-                    .http
+                self.http()
                     .post(self.url(path))
                     .query(&[("access_token", token)])
                     .json(body)

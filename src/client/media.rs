@@ -107,8 +107,7 @@ impl Client {
         };
         let (_, body) = self
             .authed(path, |token| {
-                self.inner
-                    .http
+                self.http()
                     .post(self.url(path))
                     .query(&[("access_token", token), ("type", kind.as_str())])
                     .multipart(form())
@@ -133,7 +132,7 @@ impl Client {
         let (content_type, body) = self
             .authed(path, |token| {
                 let query = [("access_token", token), ("media_id", media_id.as_str())];
-                self.inner.http.get(self.url(path)).query(&query)
+                self.http().get(self.url(path)).query(&query)
             })
             .await?;
         let textual = content_type.contains("json") || content_type.starts_with("text/");

@@ -105,7 +105,7 @@ impl Client {
                     ("appid", &inner.appid),
                     ("secret", inner.secret.expose()),
                 ];
-                self.send_json(path, || inner.http.get(self.url(path)).query(&query))
+                self.send_json(path, || self.http().get(self.url(path)).query(&query))
                     .await
             }
             TokenEndpoint::Stable => {
@@ -116,7 +116,7 @@ impl Client {
                     secret: inner.secret.expose(),
                     force_refresh: false,
                 };
-                self.send_json(path, || inner.http.post(self.url(path)).json(&body))
+                self.send_json(path, || self.http().post(self.url(path)).json(&body))
                     .await
             }
         }

@@ -24,7 +24,7 @@ pub struct Header {
 
 impl Header {
     pub(super) fn from_fields(fields: &Fields<'_>) -> Result<Self, ParseError> {
-        let required = |name: &'static str| fields.non_empty(name).ok_or(ParseError::Missing(name));
+        let required = |name: &'static str| fields.top(name).ok_or(ParseError::Missing(name));
         let to = required("ToUserName")?.to_owned();
         let from = OpenId::new(required("FromUserName")?);
         let create_time = required("CreateTime")?;
@@ -39,10 +39,10 @@ impl Header {
                     value: create_time.to_owned(),
                 })?,
             msg_type: required("MsgType")?.to_owned(),
-            event: fields.opt("Event"),
+            event: fields.top("Event").map(str::to_owned),
             msg_id: fields
-                .non_empty("MsgId")
-                .or_else(|| fields.non_empty("MsgID"))
+                .top("MsgId")
+                .or_else(|| fields.top("MsgID"))
                 .map(MsgId::from),
         })
     }

@@ -24,6 +24,8 @@ pub(crate) struct Leaf<'a> {
     pub(crate) parent: &'a str,
     /// Which occurrence of the parent element holds this leaf: leaves of one `List` item share it.
     pub(crate) group: u32,
+    /// A direct child of the root element.
+    pub(crate) top: bool,
     pub(crate) value: Cow<'a, str>,
 }
 
@@ -40,6 +42,16 @@ impl<'a> Fields<'a> {
             .iter()
             .find(|leaf| leaf.name == name)
             .map(|leaf| leaf.value.as_ref())
+    }
+
+    /// A direct child of the root named `name`, missing or empty as `None` (header fields:
+    /// a `MsgID` inside a `List` item is that item's, not the message's).
+    pub(crate) fn top(&self, name: &str) -> Option<&str> {
+        self.leaves
+            .iter()
+            .find(|leaf| leaf.top && leaf.name == name)
+            .map(|leaf| leaf.value.as_ref())
+            .filter(|value| !value.is_empty())
     }
 
     /// Like [`get`](Self::get), with a missing or empty field as `None`.
@@ -74,6 +86,7 @@ impl<'a> Fields<'a> {
                 name: leaf.name,
                 parent: leaf.parent,
                 group: leaf.group,
+                top: leaf.top,
                 value: Cow::Borrowed(leaf.value.as_ref()),
             };
             match out.last_mut() {
@@ -127,6 +140,7 @@ pub(crate) fn scan(xml: &str) -> Result<Fields<'_>, ParseError> {
             }
             Event::Empty(start) => {
                 let name = element_name(xml, at, start.name().as_ref())?;
+                let top = open.len() == 1;
                 match open.last_mut() {
                     Some(parent) => {
                         parent.2 = true;
@@ -136,6 +150,7 @@ pub(crate) fn scan(xml: &str) -> Result<Fields<'_>, ParseError> {
                             name,
                             parent,
                             group,
+                            top,
                             value,
                         });
                     }
@@ -146,12 +161,14 @@ pub(crate) fn scan(xml: &str) -> Result<Fields<'_>, ParseError> {
                 // check_end_names (on by default) guarantees the end matches the open element.
                 let (name, _, has_children) = open.pop().ok_or(ParseError::Trailing)?;
                 let value = text.take().unwrap_or_default();
+                let top = open.len() == 1;
                 match open.last() {
                     Some(&(parent, group, _)) if !has_children => {
                         fields.leaves.push(Leaf {
                             name,
                             parent,
                             group,
+                            top,
                             value,
                         });
                     }

@@ -436,7 +436,8 @@ fixture_test!(
             1610969468,
             "event",
             Some("subscribe_msg_sent_event"),
-            Some("1700827132819554304"),
+            // The only MsgID sits inside List: it is the item's, not the callback's.
+            None,
         );
         let sent = variant!(event(&msg), Event::SubscribeMsgSent);
         assert_eq!(sent.items.len(), 1);
