@@ -2,20 +2,30 @@
 //!
 //! The HTTP edge ([`crate::endpoint`]) is thin glue around [`Bot::verify`] and
 //! [`Bot::callback`], so tests and other servers can drive the same logic directly.
+//!
+//! A message's life here: route it (no route: `success`, nothing kept), claim its dedupe key
+//! (a repeat waits for the first delivery's fate), run its work (handler, media, render) —
+//! inline when it finishes at once, else in a task racing the reply deadline — and answer
+//! with the fate. Work that misses the deadline is sent through customer service.
 
-use std::panic::AssertUnwindSafe;
+mod work;
+
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use bytes::Bytes;
 use futures_util::FutureExt as _;
+use tokio::sync::watch;
+use tokio::time::Instant;
 
 use crate::client::Client;
 use crate::config::Config;
+use crate::deadline::{Inflight, Work, race};
+use crate::dedup::{self, Claim, Dedup, Fate, settled};
 use crate::endpoint::{CallbackError, CallbackQuery};
 use crate::error::{Error, Secret};
 use crate::media::MediaCache;
 use crate::message::{self, Incoming};
-use crate::reply::render;
 use crate::router::Router;
 use crate::signature;
 
@@ -42,6 +52,8 @@ struct Inner<S> {
     router: Router<S>,
     client: Client,
     media: MediaCache,
+    dedup: Dedup,
+    inflight: Arc<Inflight>,
 }
 
 /// The answer to a message that parsed: the reply XML, or `success`.
@@ -49,9 +61,19 @@ struct Inner<S> {
 #[non_exhaustive]
 pub enum Answer {
     /// Reply XML.
-    Reply(String),
-    /// No reply: WeChat shows nothing and does not retry.
+    Reply(Bytes),
+    /// No reply (or the reply follows through customer service): WeChat shows nothing and
+    /// does not retry.
     Success,
+}
+
+impl From<Fate> for Answer {
+    fn from(fate: Fate) -> Self {
+        match fate {
+            Fate::Replied(xml) => Self::Reply(xml),
+            Fate::Pending | Fate::Ack | Fate::Deferred => Self::Success,
+        }
+    }
 }
 
 /// A handled callback: the message and its answer.
@@ -91,12 +113,19 @@ impl<S: Clone + Send + Sync + 'static> Bot<S> {
         let client = Client::new(config);
         let media = MediaCache::new(client.clone(), &config.media);
         let token = config.account.token.clone();
+        let server = &config.server;
+        let dedup = Dedup::new(
+            Duration::from_secs(server.dedup_ttl_secs),
+            server.dedup_capacity,
+        );
         let inner = Inner {
             config: config.clone(),
             token,
             router,
             client,
             media,
+            dedup,
+            inflight: Arc::default(),
         };
         Ok(Self {
             inner: Arc::new(inner),
@@ -137,9 +166,10 @@ impl<S: Clone + Send + Sync + 'static> Bot<S> {
         query: &CallbackQuery,
         body: &[u8],
     ) -> Result<Outcome, CallbackError> {
+        let received = Instant::now();
         self.check_signature(query)?;
         let message = Arc::new(message::parse(body)?);
-        let answer = self.dispatch(Arc::clone(&message)).await;
+        let answer = self.dispatch_at(Arc::clone(&message), received).await;
         Ok(Outcome { message, answer })
     }
 
@@ -153,34 +183,47 @@ impl<S: Clone + Send + Sync + 'static> Bot<S> {
         &self.inner.media
     }
 
-    /// Routes a parsed message, resolves the reply's media files and renders it.
+    /// Answers a parsed message received now: see [`Bot::callback`].
     pub async fn dispatch(&self, message: Arc<Incoming>) -> Answer {
-        let Some(handler) = self
-            .inner
-            .router
-            .route(Arc::clone(&message), &self.inner.client)
-        else {
+        self.dispatch_at(message, Instant::now()).await
+    }
+
+    /// Waits (up to `limit`) for replies still being made in the background, such as late
+    /// replies on their way through customer service; returns how many were abandoned.
+    pub async fn drain(&self, limit: Duration) -> usize {
+        self.inner.inflight.drain(limit).await
+    }
+
+    async fn dispatch_at(&self, message: Arc<Incoming>, received: Instant) -> Answer {
+        let inner = &self.inner;
+        let Some(handler) = inner.router.route(Arc::clone(&message), &inner.client) else {
             return Answer::Success;
         };
-        let failure = match AssertUnwindSafe(handler).catch_unwind().await {
-            Ok(Ok(None)) => return Answer::Success,
-            Ok(Ok(Some(reply))) => match self.inner.media.resolve_reply(reply).await {
-                Ok(reply) => match render(&message.header, &reply, unix_now()) {
-                    Ok(xml) => return Answer::Reply(xml),
-                    Err(err) => format!("reply cannot be sent: {err}"),
-                },
-                Err(err) => err.to_string(),
-            },
-            Ok(Err(err)) => format!("handler failed: {err}"),
-            Err(panic) => format!("handler panicked: {}", panic_message(panic.as_ref())),
+        let event_key = message.event().and_then(|event| event.key());
+        let fate = match dedup::key(&message.header, event_key).map(|key| inner.dedup.claim(key)) {
+            // A repeat: the handler future is dropped unpolled, so the handler never runs.
+            Some(Claim::Follower(fate)) => return settled(fate).await.into(),
+            Some(Claim::Owner(fate)) => fate,
+            None => watch::channel(Fate::Pending).0,
         };
-        let header = &message.header;
-        tracing::error!(
-            msg_type = %header.msg_type,
-            msg_id = header.msg_id.as_ref().map(|id| id.as_str()),
-            "{failure}; answered success"
-        );
-        Answer::Success
+        let mut work: Work = Box::pin(self.clone().work(Arc::clone(&message), handler));
+        // Most handlers finish at once (text, keywords, cached media): no task, no timer.
+        if let Some(done) = (&mut work).now_or_never() {
+            let decided = Fate::of(done.as_ref());
+            fate.send_replace(decided.clone());
+            return decided.into();
+        }
+        let decided = fate.subscribe();
+        let deadline = received + Duration::from_millis(inner.config.server.reply_deadline_ms);
+        let (bot, guard) = (self.clone(), inner.inflight.enter());
+        // A task, not this request's future: the work outlives a dropped connection.
+        tokio::spawn(async move {
+            let _guard = guard;
+            if let Some(late) = race(work, &fate, deadline).await {
+                bot.send_late(&message, late).await;
+            }
+        });
+        settled(decided).await.into()
     }
 
     fn check_signature(&self, query: &CallbackQuery) -> Result<(), CallbackError> {
@@ -208,14 +251,4 @@ pub(crate) fn unix_now() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs())
-}
-
-fn panic_message(panic: &(dyn std::any::Any + Send)) -> &str {
-    if let Some(message) = panic.downcast_ref::<&str>() {
-        message
-    } else if let Some(message) = panic.downcast_ref::<String>() {
-        message
-    } else {
-        "non-string panic payload"
-    }
 }

@@ -1,8 +1,10 @@
 //! The `wxbot` command line (CONTRACT §1): `serve [--config FILE]`.
 
+use std::future::Future;
 use std::io::{IsTerminal as _, Write as _};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use actix_web::{App, HttpServer};
 use clap::{Parser, Subcommand};
@@ -62,12 +64,24 @@ pub fn main<S: Clone + Send + Sync + 'static>(router: fn() -> Router<S>) -> Exit
 }
 
 /// Binds `server.bind`, prints `listening on http://ADDR:PORT` as the first stdout line, and
-/// serves until Ctrl-C or SIGTERM.
+/// serves until Ctrl-C or SIGTERM (see [`serve_until`]).
 pub async fn serve<S: Clone + Send + Sync + 'static>(bot: Bot<S>) -> std::io::Result<()> {
+    serve_until(bot, shutdown_signal()).await
+}
+
+/// Serves until `shutdown` completes, then shuts down without losing replies: it stops
+/// accepting connections, waits up to `server.shutdown_timeout_secs` for replies still on
+/// their way through customer service (logging any it abandons), and returns.
+pub async fn serve_until<S: Clone + Send + Sync + 'static>(
+    bot: Bot<S>,
+    shutdown: impl Future<Output = ()> + 'static,
+) -> std::io::Result<()> {
     let addr = bot.config().server.bind_addr()?;
     let factory = bot.clone();
     let server =
         HttpServer::new(move || App::new().configure(endpoint::configure(factory.clone())))
+            .disable_signals()
+            .shutdown_timeout(5)
             .bind(addr)
             .map_err(|err| std::io::Error::new(err.kind(), format!("cannot bind {addr}: {err}")))?;
     let bound = server.addrs().first().copied().unwrap_or(addr);
@@ -76,7 +90,37 @@ pub async fn serve<S: Clone + Send + Sync + 'static>(bot: Bot<S>) -> std::io::Re
     stdout.flush()?;
     drop(stdout);
     tracing::info!(%bound, path = %bot.config().server.path, "serving");
-    server.run().await
+    let server = server.run();
+    let handle = server.handle();
+    let limit = Duration::from_secs(bot.config().server.shutdown_timeout_secs);
+    actix_web::rt::spawn(async move {
+        shutdown.await;
+        tracing::info!("shutting down: no new connections; waiting for late replies");
+        // Paused, not stopped: the workers keep running the late replies.
+        handle.pause().await;
+        let abandoned = bot.drain(limit).await;
+        if abandoned > 0 {
+            tracing::warn!(abandoned, "late replies abandoned at shutdown");
+        }
+        handle.stop(true).await;
+    });
+    server.await
+}
+
+/// Ctrl-C, or SIGTERM where there are signals.
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
 }
 
 /// Logs go to stderr; `RUST_LOG` sets the level (default `info`).

@@ -42,6 +42,12 @@ pub struct ServerConfig {
     pub body_limit_bytes: usize,
     /// When the reply is not ready by then, answer `success` and send it by customer service.
     pub reply_deadline_ms: u64,
+    /// How long a message is remembered to answer WeChat's retries (its window is ~15 s).
+    pub dedup_ttl_secs: u64,
+    /// At most this many messages are remembered; past it entries live shorter (logged).
+    pub dedup_capacity: usize,
+    /// On shutdown, how long to wait for replies still on their way.
+    pub shutdown_timeout_secs: u64,
 }
 
 impl Default for ServerConfig {
@@ -51,6 +57,9 @@ impl Default for ServerConfig {
             path: "/wechat".to_owned(),
             body_limit_bytes: 1024 * 1024,
             reply_deadline_ms: 4500,
+            dedup_ttl_secs: 30,
+            dedup_capacity: 20_000,
+            shutdown_timeout_secs: 10,
         }
     }
 }
@@ -275,6 +284,14 @@ impl Config {
         check(
             self.api.base_url.starts_with("http://") || self.api.base_url.starts_with("https://"),
             "api.base_url must be an http:// or https:// URL",
+        );
+        check(
+            self.server.dedup_ttl_secs >= 15,
+            "server.dedup_ttl_secs must be at least 15 (WeChat retries for about 15 s)",
+        );
+        check(
+            self.server.dedup_capacity > 0,
+            "server.dedup_capacity must be positive",
         );
         check(
             self.api.timeout_secs > 0,

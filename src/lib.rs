@@ -53,6 +53,8 @@ pub mod testing;
 
 mod bot;
 mod context;
+mod deadline;
+mod dedup;
 mod error;
 mod ids;
 mod router;

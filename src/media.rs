@@ -9,7 +9,7 @@
 //! length or modification time changes.
 
 mod duration;
-mod limits;
+pub(crate) mod limits;
 
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
@@ -175,6 +175,30 @@ impl MediaCache {
             }
             other => other,
         })
+    }
+
+    /// Forgets the cached ids `reply` carries (after WeChat called one invalid, 40007), so
+    /// the next resolve uploads again.
+    pub fn forget(&self, reply: &Reply) {
+        let id = |media: &MediaSource| match media {
+            MediaSource::Id(id) => Some(id.clone()),
+            MediaSource::File(_) => None,
+        };
+        let stale = match reply {
+            Reply::Image(media) | Reply::Voice(media) => id(media),
+            Reply::Video(video) => id(&video.media),
+            Reply::Music(music) => id(&music.thumb),
+            _ => None,
+        };
+        let Some(stale) = stale else { return };
+        for slot in &self.inner.slots {
+            // A slot being uploaded right now is about to hold a fresh id anyway.
+            if let Ok(mut entry) = slot.value().try_lock()
+                && entry.as_ref().is_some_and(|entry| entry.media_id == stale)
+            {
+                *entry = None;
+            }
+        }
     }
 
     async fn source(&self, kind: MediaKind, media: MediaSource) -> Result<MediaSource, MediaError> {

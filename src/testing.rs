@@ -14,6 +14,8 @@
 //! # });
 //! ```
 
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use actix_web::ResponseError as _;
 
 use crate::bot::{Answer, Bot};
@@ -96,7 +98,7 @@ impl<S: Clone + Send + Sync + 'static> TestBot<S> {
             Ok(outcome) => match outcome.answer {
                 Answer::Reply(xml) => TestResponse {
                     status: 200,
-                    body: xml,
+                    body: String::from_utf8_lossy(&xml).into_owned(),
                 },
                 Answer::Success => TestResponse {
                     status: 200,
@@ -177,15 +179,20 @@ pub fn signed_query(config: &Config) -> String {
     )
 }
 
-/// A text message from `o_test_user` to `gh_test_account`, MsgId 1.
+/// A text message from `o_test_user` to `gh_test_account`.
+///
+/// Every call is a new message with its own `MsgId`; to play a WeChat retry, send the same
+/// string again.
 pub fn text_message(content: &str) -> String {
+    static NEXT_ID: AtomicU64 = AtomicU64::new(1);
+    let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
     let mut body = String::from(
         "<xml><ToUserName><![CDATA[gh_test_account]]></ToUserName>\
          <FromUserName><![CDATA[o_test_user]]></FromUserName>\
          <CreateTime>1700000000</CreateTime><MsgType><![CDATA[text]]></MsgType><Content>",
     );
     crate::reply::push_cdata(&mut body, content);
-    body.push_str("</Content><MsgId>1</MsgId></xml>");
+    body.push_str(&format!("</Content><MsgId>{id}</MsgId></xml>"));
     body
 }
 

@@ -124,7 +124,13 @@ fn one_log_line_per_request_with_status_latency_type_and_id() {
         &[PORT0, ("WXBOT_ACCOUNT__TOKEN", testing::TOKEN)],
     );
     let uri = signed_uri(&testing::config());
-    let (status, _) = post(&server.addr, &uri, text_message("ping").as_bytes());
+    let ping = text_message("ping");
+    let msg_id = wxbot::message::parse(ping.as_bytes())
+        .expect("parse")
+        .header
+        .msg_id
+        .expect("id");
+    let (status, _) = post(&server.addr, &uri, ping.as_bytes());
     assert_eq!(status, 200);
     let line = server.stderr_line("status=200");
     for needle in [
@@ -132,7 +138,7 @@ fn one_log_line_per_request_with_status_latency_type_and_id() {
         "/wechat",
         "latency=",
         "msg_type=\"text\"",
-        "msg_id=\"1\"",
+        &format!("msg_id=\"{msg_id}\""),
     ] {
         assert!(line.contains(needle), "{needle} missing from {line}");
     }

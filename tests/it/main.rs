@@ -17,6 +17,10 @@ mod callback;
 mod cli;
 /// CONTRACT §3: the API client against the emulator: tokens, retries, media, sends.
 mod client;
+/// CONTRACT §4.4: the reply deadline and the customer-service fallback, exactly once.
+mod deadline;
+/// CONTRACT §4.3: retries never rerun a handler and get the first reply.
+mod dedup;
 /// CONTRACT §5 row by row through the real `handlers::router()`.
 mod demo;
 /// The emulator itself: tokens, uploads, downloads, sends, scripted faults.

@@ -1,0 +1,121 @@
+//! A message's work — handler, media, rendering — and the customer-service send of a reply
+//! that missed the deadline.
+
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use futures_util::FutureExt as _;
+
+use super::{Bot, unix_now};
+use crate::client::{ClientError, SendError};
+use crate::deadline::Prepared;
+use crate::message::Incoming;
+use crate::reply::{MediaSource, Reply, render};
+use crate::router::HandlerFuture;
+
+impl<S: Clone + Send + Sync + 'static> Bot<S> {
+    /// Runs the handler, resolves its media and renders the reply. A failure anywhere —
+    /// error, panic, unresolvable media — is logged once and means no reply.
+    pub(super) async fn work(
+        self,
+        message: Arc<Incoming>,
+        handler: HandlerFuture,
+    ) -> Option<Prepared> {
+        let failure = match AssertUnwindSafe(handler).catch_unwind().await {
+            Ok(Ok(None)) => return None,
+            Ok(Ok(Some(reply))) => match self.prepare(&message, reply).await {
+                Ok(prepared) => return Some(prepared),
+                Err(failure) => failure,
+            },
+            Ok(Err(err)) => format!("handler failed: {err}"),
+            Err(panic) => format!("handler panicked: {}", panic_message(panic.as_ref())),
+        };
+        let header = &message.header;
+        tracing::error!(
+            msg_type = %header.msg_type,
+            msg_id = header.msg_id.as_ref().map(|id| id.as_str()),
+            "{failure}; answered success"
+        );
+        None
+    }
+
+    async fn prepare(&self, message: &Incoming, reply: Reply) -> Result<Prepared, String> {
+        let original = names_files(&reply).then(|| reply.clone());
+        let reply = self
+            .inner
+            .media
+            .resolve_reply(reply)
+            .await
+            .map_err(|err| err.to_string())?;
+        let xml = render(&message.header, &reply, unix_now())
+            .map_err(|err| format!("reply cannot be sent: {err}"))?;
+        Ok(Prepared {
+            reply,
+            original,
+            xml: Bytes::from(xml),
+        })
+    }
+
+    /// Sends a reply that missed the deadline through the customer-service API, once; an
+    /// expired media id (40007) is uploaded again and the send retried once.
+    pub(super) async fn send_late(&self, message: &Incoming, late: Prepared) {
+        let to = &message.header.from;
+        let client = &self.inner.client;
+        let mut result = client.send_reply(to, &late.reply).await;
+        if let (Err(SendError::Client(ClientError::Api(err))), Some(original)) =
+            (&result, late.original)
+            && err.is_media_invalid()
+        {
+            tracing::info!("media id expired before the late send; uploading again");
+            self.inner.media.forget(&late.reply);
+            result = match self.inner.media.resolve_reply(original).await {
+                Ok(reply) => client.send_reply(to, &reply).await,
+                Err(err) => {
+                    tracing::error!("late reply lost: {err}");
+                    return;
+                }
+            };
+        }
+        let header = &message.header;
+        let (msg_type, msg_id) = (
+            &header.msg_type,
+            header.msg_id.as_ref().map(|id| id.as_str()),
+        );
+        match result {
+            Ok(()) => {
+                tracing::info!(msg_type = %msg_type, msg_id, "late reply sent through customer service")
+            }
+            Err(err) => {
+                let outside = matches!(&err, SendError::Client(ClientError::Api(api)) if api.is_outside_service_window());
+                if outside {
+                    tracing::warn!(msg_type = %msg_type, msg_id, "late reply not sent: {err}");
+                } else {
+                    tracing::error!(msg_type = %msg_type, msg_id, "late reply not sent: {err}");
+                }
+                tracing::debug!(openid = %to, reply = ?late.reply, "the reply that was not sent");
+            }
+        }
+    }
+}
+
+/// Whether any of the reply's media is a local file.
+fn names_files(reply: &Reply) -> bool {
+    let file = |media: &MediaSource| matches!(media, MediaSource::File(_));
+    match reply {
+        Reply::Image(media) | Reply::Voice(media) => file(media),
+        Reply::Video(video) => file(&video.media),
+        Reply::Music(music) => file(&music.thumb),
+        _ => false,
+    }
+}
+
+fn panic_message(panic: &(dyn std::any::Any + Send)) -> &str {
+    if let Some(message) = panic.downcast_ref::<&str>() {
+        message
+    } else if let Some(message) = panic.downcast_ref::<String>() {
+        message
+    } else {
+        "non-string panic payload"
+    }
+}

@@ -1,0 +1,177 @@
+//! The reply race (CONTRACT §4.4): a message's work against `received + reply_deadline_ms`.
+//!
+//! Whichever finishes first takes the one transition out of [`Fate::Pending`]: the reply
+//! (every delivery answers it) or the deadline (every delivery answers `success`, and the
+//! reply, once ready, is handed back to be sent through customer service, once). The
+//! [`Inflight`] count lets a shutdown wait for those late replies.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use bytes::Bytes;
+use tokio::sync::{Notify, watch};
+use tokio::time::Instant;
+
+use crate::dedup::Fate;
+use crate::reply::Reply;
+
+/// A reply ready to go: resolved media, and its XML.
+#[derive(Debug)]
+pub(crate) struct Prepared {
+    /// The reply with every media file replaced by its id.
+    pub(crate) reply: Reply,
+    /// The handler's reply as it named its files, kept only when it named any: an expired id
+    /// at send time is uploaded again from here.
+    pub(crate) original: Option<Reply>,
+    /// The passive reply XML.
+    pub(crate) xml: Bytes,
+}
+
+/// A message's work: handler, media, rendering; `None` when there is nothing to send.
+pub(crate) type Work = Pin<Box<dyn Future<Output = Option<Prepared>> + Send>>;
+
+impl Fate {
+    /// The fate of work that finished in time.
+    pub(crate) fn of(done: Option<&Prepared>) -> Self {
+        done.map_or(Self::Ack, |prepared| Self::Replied(prepared.xml.clone()))
+    }
+}
+
+/// Races `work` against `deadline`, publishing the fate on `fate`. Returns the reply when it
+/// came after the deadline: the caller sends it through customer service.
+pub(crate) async fn race(
+    mut work: Work,
+    fate: &watch::Sender<Fate>,
+    deadline: Instant,
+) -> Option<Prepared> {
+    tokio::select! {
+        biased;
+        done = &mut work => {
+            fate.send_replace(Fate::of(done.as_ref()));
+            None
+        }
+        () = tokio::time::sleep_until(deadline) => {
+            fate.send_replace(Fate::Deferred);
+            work.await
+        }
+    }
+}
+
+/// How many messages still have work running in the background.
+#[derive(Debug, Default)]
+pub(crate) struct Inflight {
+    count: AtomicUsize,
+    idle: Notify,
+}
+
+/// Held while a message's work runs in the background.
+#[derive(Debug)]
+pub(crate) struct InflightGuard(Arc<Inflight>);
+
+impl Inflight {
+    /// Counts one background work until the guard drops.
+    pub(crate) fn enter(self: &Arc<Self>) -> InflightGuard {
+        self.count.fetch_add(1, Ordering::SeqCst);
+        InflightGuard(Arc::clone(self))
+    }
+
+    /// Waits until no work runs, or `limit` passes; returns how many were still running.
+    pub(crate) async fn drain(&self, limit: Duration) -> usize {
+        let wait = async {
+            loop {
+                let idle = self.idle.notified();
+                if self.count.load(Ordering::SeqCst) == 0 {
+                    return;
+                }
+                idle.await;
+            }
+        };
+        let _ = tokio::time::timeout(limit, wait).await;
+        self.count.load(Ordering::SeqCst)
+    }
+}
+
+impl Drop for InflightGuard {
+    fn drop(&mut self) {
+        if self.0.count.fetch_sub(1, Ordering::SeqCst) == 1 {
+            self.0.idle.notify_waiters();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn prepared(xml: &'static str) -> Prepared {
+        Prepared {
+            reply: Reply::text("x"),
+            original: None,
+            xml: Bytes::from_static(xml.as_bytes()),
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn work_first_replies_and_returns_nothing_to_send() {
+        let (tx, rx) = watch::channel(Fate::Pending);
+        let work: Work = Box::pin(async {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            Some(prepared("<xml/>"))
+        });
+        let late = race(work, &tx, Instant::now() + Duration::from_millis(4500)).await;
+        assert!(late.is_none());
+        assert_eq!(*rx.borrow(), Fate::Replied(Bytes::from_static(b"<xml/>")));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn deadline_first_defers_then_hands_back_the_reply() {
+        let (tx, mut rx) = watch::channel(Fate::Pending);
+        let start = Instant::now();
+        let work: Work = Box::pin(async {
+            tokio::time::sleep(Duration::from_secs(6)).await;
+            Some(prepared("<late/>"))
+        });
+        let racing =
+            tokio::spawn(async move { race(work, &tx, start + Duration::from_millis(4500)).await });
+        rx.wait_for(|fate| *fate != Fate::Pending).await.unwrap();
+        assert_eq!(*rx.borrow(), Fate::Deferred);
+        assert_eq!(start.elapsed(), Duration::from_millis(4500));
+        let late = racing.await.unwrap().expect("the late reply");
+        assert_eq!(late.xml, Bytes::from_static(b"<late/>"));
+        assert_eq!(*rx.borrow(), Fate::Deferred, "decided once");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn no_reply_in_time_is_ack() {
+        let (tx, rx) = watch::channel(Fate::Pending);
+        let late = race(
+            Box::pin(async { None }),
+            &tx,
+            Instant::now() + Duration::from_secs(1),
+        )
+        .await;
+        assert!(late.is_none());
+        assert_eq!(*rx.borrow(), Fate::Ack);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn drain_waits_for_guards_within_the_limit() {
+        let inflight = Arc::new(Inflight::default());
+        let guard = inflight.enter();
+        let release = tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            drop(guard);
+        });
+        assert_eq!(inflight.drain(Duration::from_secs(5)).await, 0);
+        release.await.unwrap();
+        let _stuck = inflight.enter();
+        assert_eq!(
+            inflight.drain(Duration::from_secs(1)).await,
+            1,
+            "reports what it abandons"
+        );
+    }
+}
