@@ -15,17 +15,17 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
 use futures_util::FutureExt as _;
-use tokio::sync::watch;
 use tokio::time::Instant;
 
 use crate::client::Client;
 use crate::config::Config;
 use crate::deadline::{Inflight, Work, race};
-use crate::dedup::{self, Claim, Dedup, Fate, settled};
+use crate::dedup::{self, Claim, Decision, Dedup, Fate};
 use crate::endpoint::{CallbackError, CallbackQuery};
 use crate::error::{Error, Secret};
 use crate::media::MediaCache;
 use crate::message::{self, Incoming};
+use crate::reply::render;
 use crate::router::Router;
 use crate::signature;
 
@@ -67,11 +67,14 @@ pub enum Answer {
     Success,
 }
 
-impl From<Fate> for Answer {
-    fn from(fate: Fate) -> Self {
+impl Answer {
+    /// The answer to a delivery of the message with `header`, given its fate.
+    fn of(fate: Fate, header: &crate::message::Header) -> Self {
         match fate {
-            Fate::Replied(xml) => Self::Reply(xml),
-            Fate::Pending | Fate::Ack | Fate::Deferred => Self::Success,
+            // Rendered again for this delivery: only `CreateTime` can differ.
+            Fate::Replied(reply) => render(header, &reply, unix_now())
+                .map_or(Self::Success, |xml| Self::Reply(Bytes::from(xml))),
+            Fate::Ack | Fate::Deferred => Self::Success,
         }
     }
 }
@@ -200,30 +203,36 @@ impl<S: Clone + Send + Sync + 'static> Bot<S> {
             return Answer::Success;
         };
         let event_key = message.event().and_then(|event| event.key());
-        let fate = match dedup::key(&message.header, event_key).map(|key| inner.dedup.claim(key)) {
-            // A repeat: the handler future is dropped unpolled, so the handler never runs.
-            Some(Claim::Follower(fate)) => return settled(fate).await.into(),
-            Some(Claim::Owner(fate)) => fate,
-            None => watch::channel(Fate::Pending).0,
-        };
+        // A repeat drops the handler future unpolled, so the handler never runs again.
+        let decision =
+            match dedup::key(&message.header, event_key).map(|key| inner.dedup.claim(key)) {
+                Some(Claim::Follower(slot)) => {
+                    return Answer::of(slot.settled().await, &message.header);
+                }
+                Some(Claim::Owner(decision)) => decision,
+                None => Decision::alone(),
+            };
         let mut work: Work = Box::pin(self.clone().work(Arc::clone(&message), handler));
         // Most handlers finish at once (text, keywords, cached media): no task, no timer.
         if let Some(done) = (&mut work).now_or_never() {
-            let decided = Fate::of(done.as_ref());
-            fate.send_replace(decided.clone());
-            return decided.into();
+            let answer = done.as_ref().map_or(Answer::Success, |prepared| {
+                Answer::Reply(prepared.xml.clone())
+            });
+            decision.decide(Fate::of(done));
+            return answer;
         }
-        let decided = fate.subscribe();
+        let slot = decision.slot();
         let deadline = received + Duration::from_millis(inner.config.server.reply_deadline_ms);
         let (bot, guard) = (self.clone(), inner.inflight.enter());
+        let header = message.header.clone();
         // A task, not this request's future: the work outlives a dropped connection.
         tokio::spawn(async move {
             let _guard = guard;
-            if let Some(late) = race(work, &fate, deadline).await {
+            if let Some(late) = race(work, &decision, deadline).await {
                 bot.send_late(&message, late).await;
             }
         });
-        settled(decided).await.into()
+        Answer::of(slot.settled().await, &header)
     }
 
     fn check_signature(&self, query: &CallbackQuery) -> Result<(), CallbackError> {

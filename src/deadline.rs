@@ -1,6 +1,6 @@
 //! The reply race (CONTRACT §4.4): a message's work against `received + reply_deadline_ms`.
 //!
-//! Whichever finishes first takes the one transition out of [`Fate::Pending`]: the reply
+//! Whichever finishes first decides the message's [`Fate`], once: the reply
 //! (every delivery answers it) or the deadline (every delivery answers `success`, and the
 //! reply, once ready, is handed back to be sent through customer service, once). The
 //! [`Inflight`] count lets a shutdown wait for those late replies.
@@ -12,10 +12,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use bytes::Bytes;
-use tokio::sync::{Notify, watch};
+use tokio::sync::Notify;
 use tokio::time::Instant;
 
-use crate::dedup::Fate;
+use crate::dedup::{Decision, Fate};
 use crate::reply::Reply;
 
 /// A reply ready to go: resolved media, and its XML.
@@ -35,26 +35,27 @@ pub(crate) type Work = Pin<Box<dyn Future<Output = Option<Prepared>> + Send>>;
 
 impl Fate {
     /// The fate of work that finished in time.
-    pub(crate) fn of(done: Option<&Prepared>) -> Self {
-        done.map_or(Self::Ack, |prepared| Self::Replied(prepared.xml.clone()))
+    pub(crate) fn of(done: Option<Prepared>) -> Self {
+        done.map_or(Self::Ack, |prepared| Self::Replied(prepared.reply))
     }
 }
 
-/// Races `work` against `deadline`, publishing the fate on `fate`. Returns the reply when it
-/// came after the deadline: the caller sends it through customer service.
+/// Races `work` against `deadline` and decides the message's fate by whichever comes first.
+/// Returns the reply when it came after the deadline: the caller sends it through customer
+/// service.
 pub(crate) async fn race(
     mut work: Work,
-    fate: &watch::Sender<Fate>,
+    decision: &Decision,
     deadline: Instant,
 ) -> Option<Prepared> {
     tokio::select! {
         biased;
         done = &mut work => {
-            fate.send_replace(Fate::of(done.as_ref()));
+            decision.decide(Fate::of(done));
             None
         }
         () = tokio::time::sleep_until(deadline) => {
-            fate.send_replace(Fate::Deferred);
+            decision.decide(Fate::Deferred);
             work.await
         }
     }
@@ -106,55 +107,64 @@ impl Drop for InflightGuard {
 mod tests {
     use super::*;
 
-    fn prepared(xml: &'static str) -> Prepared {
+    fn prepared(text: &str) -> Prepared {
         Prepared {
-            reply: Reply::text("x"),
+            reply: Reply::text(text),
             original: None,
-            xml: Bytes::from_static(xml.as_bytes()),
+            xml: Bytes::new(),
         }
     }
 
     #[tokio::test(start_paused = true)]
     async fn work_first_replies_and_returns_nothing_to_send() {
-        let (tx, rx) = watch::channel(Fate::Pending);
+        let decision = Decision::alone();
         let work: Work = Box::pin(async {
             tokio::time::sleep(Duration::from_millis(100)).await;
-            Some(prepared("<xml/>"))
+            Some(prepared("quick"))
         });
-        let late = race(work, &tx, Instant::now() + Duration::from_millis(4500)).await;
+        let late = race(
+            work,
+            &decision,
+            Instant::now() + Duration::from_millis(4500),
+        )
+        .await;
         assert!(late.is_none());
-        assert_eq!(*rx.borrow(), Fate::Replied(Bytes::from_static(b"<xml/>")));
+        assert_eq!(
+            decision.slot().settled().await,
+            Fate::Replied(Reply::text("quick"))
+        );
     }
 
     #[tokio::test(start_paused = true)]
     async fn deadline_first_defers_then_hands_back_the_reply() {
-        let (tx, mut rx) = watch::channel(Fate::Pending);
+        let decision = Decision::alone();
+        let slot = decision.slot();
         let start = Instant::now();
         let work: Work = Box::pin(async {
             tokio::time::sleep(Duration::from_secs(6)).await;
-            Some(prepared("<late/>"))
+            Some(prepared("late"))
         });
-        let racing =
-            tokio::spawn(async move { race(work, &tx, start + Duration::from_millis(4500)).await });
-        rx.wait_for(|fate| *fate != Fate::Pending).await.unwrap();
-        assert_eq!(*rx.borrow(), Fate::Deferred);
+        let racing = tokio::spawn(async move {
+            race(work, &decision, start + Duration::from_millis(4500)).await
+        });
+        assert_eq!(slot.settled().await, Fate::Deferred);
         assert_eq!(start.elapsed(), Duration::from_millis(4500));
         let late = racing.await.unwrap().expect("the late reply");
-        assert_eq!(late.xml, Bytes::from_static(b"<late/>"));
-        assert_eq!(*rx.borrow(), Fate::Deferred, "decided once");
+        assert_eq!(late.reply, Reply::text("late"));
+        assert_eq!(slot.settled().await, Fate::Deferred, "decided once");
     }
 
     #[tokio::test(start_paused = true)]
     async fn no_reply_in_time_is_ack() {
-        let (tx, rx) = watch::channel(Fate::Pending);
+        let decision = Decision::alone();
         let late = race(
             Box::pin(async { None }),
-            &tx,
+            &decision,
             Instant::now() + Duration::from_secs(1),
         )
         .await;
         assert!(late.is_none());
-        assert_eq!(*rx.borrow(), Fate::Ack);
+        assert_eq!(decision.slot().settled().await, Fate::Ack);
     }
 
     #[tokio::test(start_paused = true)]

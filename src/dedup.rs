@@ -8,22 +8,20 @@
 
 use std::collections::HashMap;
 use std::mem;
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::Duration;
 
-use bytes::Bytes;
-use tokio::sync::watch;
+use tokio::sync::Notify;
 use tokio::time::Instant;
 
 use crate::message::Header;
+use crate::reply::Reply;
 
 /// What became of a message: decided once, shared with every delivery.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Fate {
-    /// The work is still running and the deadline has not passed.
-    Pending,
-    /// The reply was ready in time: every delivery answers with this XML.
-    Replied(Bytes),
+    /// The reply was ready in time: every delivery answers it.
+    Replied(Reply),
     /// Nothing to reply (no reply, an error or a panic): every delivery answers `success`.
     Ack,
     /// The deadline passed first: deliveries answer `success`, and the reply, once ready, goes
@@ -31,14 +29,28 @@ pub(crate) enum Fate {
     Deferred,
 }
 
+/// One message's fate: unset while it is being decided, then set once.
+#[derive(Debug, Default)]
+pub(crate) struct Slot {
+    fate: OnceLock<Fate>,
+    decided: Notify,
+}
+
+/// The owner's right to decide a message's fate. Dropped undecided (the work vanished), it
+/// decides [`Fate::Ack`], so no delivery waits forever.
+#[derive(Debug)]
+pub(crate) struct Decision(Arc<Slot>);
+
 /// The outcome of claiming a message's key.
 #[derive(Debug)]
 pub(crate) enum Claim {
-    /// The first delivery: publish the fate here.
-    Owner(watch::Sender<Fate>),
-    /// A repeat: the fate arrives here.
-    Follower(watch::Receiver<Fate>),
+    /// The first delivery: it decides.
+    Owner(Decision),
+    /// A repeat: the fate is, or will be, in the slot.
+    Follower(Arc<Slot>),
 }
+
+type Generation = HashMap<String, Arc<Slot>, foldhash::fast::RandomState>;
 
 /// The dedupe table.
 #[derive(Debug)]
@@ -50,8 +62,8 @@ pub(crate) struct Dedup {
 
 #[derive(Debug)]
 struct Generations {
-    current: HashMap<String, watch::Receiver<Fate>>,
-    previous: HashMap<String, watch::Receiver<Fate>>,
+    current: Generation,
+    previous: Generation,
     started: Instant,
     warned: Option<Instant>,
 }
@@ -73,11 +85,44 @@ pub(crate) fn key(header: &Header, event_key: Option<&str>) -> Option<String> {
     ))
 }
 
-/// Waits until the fate is decided; a publisher that vanished counts as `Ack`.
-pub(crate) async fn settled(mut fate: watch::Receiver<Fate>) -> Fate {
-    match fate.wait_for(|fate| *fate != Fate::Pending).await {
-        Ok(decided) => decided.clone(),
-        Err(_) => Fate::Ack,
+impl Slot {
+    /// Waits until the fate is decided.
+    pub(crate) async fn settled(&self) -> Fate {
+        loop {
+            let decided = self.decided.notified();
+            let mut decided = std::pin::pin!(decided);
+            // Registered before the check, so a decision landing in between still wakes us.
+            decided.as_mut().enable();
+            if let Some(fate) = self.fate.get() {
+                return fate.clone();
+            }
+            decided.await;
+        }
+    }
+}
+
+impl Decision {
+    /// A decision no one else waits on (a message without a dedupe key).
+    pub(crate) fn alone() -> Self {
+        Self(Arc::default())
+    }
+
+    /// Decides the fate; the first decision stands.
+    pub(crate) fn decide(&self, fate: Fate) {
+        if self.0.fate.set(fate).is_ok() {
+            self.0.decided.notify_waiters();
+        }
+    }
+
+    /// The slot the decision lands in.
+    pub(crate) fn slot(&self) -> Arc<Slot> {
+        Arc::clone(&self.0)
+    }
+}
+
+impl Drop for Decision {
+    fn drop(&mut self) {
+        self.decide(Fate::Ack);
     }
 }
 
@@ -85,8 +130,8 @@ impl Dedup {
     /// A table keeping entries at least `ttl`, holding at most about `capacity`.
     pub(crate) fn new(ttl: Duration, capacity: usize) -> Self {
         let generations = Generations {
-            current: HashMap::new(),
-            previous: HashMap::new(),
+            current: Generation::default(),
+            previous: Generation::default(),
             started: Instant::now(),
             warned: None,
         };
@@ -97,10 +142,10 @@ impl Dedup {
         }
     }
 
-    /// Claims `key`: the owner's sender for a new key, the fate's receiver for a known one.
+    /// Claims `key`: the decision for a new key, the slot of a known one.
     pub(crate) fn claim(&self, key: String) -> Claim {
-        let (owner, fate) = watch::channel(Fate::Pending);
         let expired;
+        let decision;
         {
             let mut generations = self
                 .generations
@@ -110,15 +155,16 @@ impl Dedup {
                 .current
                 .get(&key)
                 .or_else(|| generations.previous.get(&key));
-            if let Some(fate) = found {
-                return Claim::Follower(fate.clone());
+            if let Some(slot) = found {
+                return Claim::Follower(Arc::clone(slot));
             }
             expired = self.rotate(&mut generations);
-            generations.current.insert(key, fate);
+            decision = Decision::alone();
+            generations.current.insert(key, decision.slot());
         }
         // Dropped outside the lock: freeing a generation takes a while.
         drop(expired);
-        Claim::Owner(owner)
+        Claim::Owner(decision)
     }
 
     /// How many keys are remembered.
@@ -133,12 +179,12 @@ impl Dedup {
 
     /// Starts a new generation when the current one is a TTL old or half the capacity full,
     /// returning the generation that expires.
-    fn rotate(&self, generations: &mut Generations) -> HashMap<String, watch::Receiver<Fate>> {
+    fn rotate(&self, generations: &mut Generations) -> Generation {
+        let full = generations.current.len() >= self.capacity / 2;
         let now = Instant::now();
         let aged = now.duration_since(generations.started) >= self.ttl;
-        let full = generations.current.len() >= self.capacity / 2;
         if !aged && !full {
-            return HashMap::new();
+            return Generation::default();
         }
         if full
             && !aged
@@ -175,12 +221,26 @@ mod tests {
         let Claim::Follower(follower) = dedup.claim("k".to_owned()) else {
             panic!("repeat follows")
         };
-        let waiting = tokio::spawn(settled(follower));
-        owner.send_replace(Fate::Replied(Bytes::from_static(b"<xml/>")));
+        let waiting = tokio::spawn(async move { follower.settled().await });
+        tokio::task::yield_now().await;
+        owner.decide(Fate::Replied(Reply::text("hi")));
+        owner.decide(Fate::Deferred);
         assert_eq!(
             waiting.await.unwrap(),
-            Fate::Replied(Bytes::from_static(b"<xml/>"))
+            Fate::Replied(Reply::text("hi")),
+            "the first decision stands"
         );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_owner_that_vanishes_decides_ack() {
+        let dedup = Dedup::new(Duration::from_secs(30), 100);
+        let owner = dedup.claim("k".to_owned());
+        let Claim::Follower(follower) = dedup.claim("k".to_owned()) else {
+            panic!("repeat follows")
+        };
+        drop(owner);
+        assert_eq!(follower.settled().await, Fate::Ack);
     }
 
     #[tokio::test(start_paused = true)]

@@ -42,6 +42,7 @@
 pub mod cli;
 pub mod client;
 pub mod config;
+pub mod crypto;
 pub mod emulator;
 pub mod endpoint;
 pub mod media;

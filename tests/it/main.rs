@@ -17,6 +17,8 @@ mod callback;
 mod cli;
 /// CONTRACT §3: the API client against the emulator: tokens, retries, media, sends.
 mod client;
+/// Safe mode: known answers from wechatpy, round trips, every failure.
+mod crypto;
 /// CONTRACT §4.4: the reply deadline and the customer-service fallback, exactly once.
 mod deadline;
 /// CONTRACT §4.3: retries never rerun a handler and get the first reply.
