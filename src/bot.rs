@@ -18,7 +18,8 @@ use futures_util::FutureExt as _;
 use tokio::time::Instant;
 
 use crate::client::Client;
-use crate::config::Config;
+use crate::config::{Config, ConfigError, Mode};
+use crate::crypto::{CryptoError, MsgCrypt, find_encrypt};
 use crate::deadline::{Inflight, Work, race};
 use crate::dedup::{self, Claim, Decision, Dedup, Fate};
 use crate::endpoint::{CallbackError, CallbackQuery};
@@ -54,6 +55,8 @@ struct Inner<S> {
     media: MediaCache,
     dedup: Dedup,
     inflight: Arc<Inflight>,
+    /// `compatible` and `safe` modes' crypto.
+    crypt: Option<MsgCrypt>,
 }
 
 /// The answer to a message that parsed: the reply XML, or `success`.
@@ -129,6 +132,9 @@ impl<S: Clone + Send + Sync + 'static> Bot<S> {
             media,
             dedup,
             inflight: Arc::default(),
+            crypt: config.crypt().map_err(|err| ConfigError {
+                problems: vec![format!("account.encoding_aes_key: {err}")],
+            })?,
         };
         Ok(Self {
             inner: Arc::new(inner),
@@ -159,8 +165,8 @@ impl<S: Clone + Send + Sync + 'static> Bot<S> {
         Ok(echostr)
     }
 
-    /// One callback POST (CONTRACT §4.2): checks the signature, parses the body, runs the
-    /// first matching handler and renders its reply.
+    /// One callback POST (CONTRACT §4.2): checks the signature, opens an encrypted body,
+    /// parses it, runs the first matching handler and renders (and seals) its reply.
     ///
     /// Once the body has parsed, the answer is always `Ok`: a handler error or panic is
     /// logged and answered with `success`, so WeChat neither retries nor shows an error.
@@ -171,9 +177,37 @@ impl<S: Clone + Send + Sync + 'static> Bot<S> {
     ) -> Result<Outcome, CallbackError> {
         let received = Instant::now();
         self.check_signature(query)?;
-        let message = Arc::new(message::parse(body)?);
-        let answer = self.dispatch_at(Arc::clone(&message), received).await;
+        let crypt = self.crypt_for(query)?;
+        let opened;
+        let xml = match crypt {
+            Some(crypt) => {
+                opened = open(crypt, query, body).inspect_err(|err| {
+                    tracing::warn!("encrypted callback refused: {err}");
+                })?;
+                opened.as_bytes()
+            }
+            None => body,
+        };
+        let message = Arc::new(message::parse(xml)?);
+        let answer = match (
+            self.dispatch_at(Arc::clone(&message), received).await,
+            crypt,
+        ) {
+            (Answer::Reply(xml), Some(crypt)) => Answer::Reply(seal(crypt, &xml)),
+            (answer, _) => answer,
+        };
         Ok(Outcome { message, answer })
+    }
+
+    /// The crypto this request needs: encrypted requests in `compatible` and `safe` modes.
+    /// In `safe` mode a request without `encrypt_type=aes` has no `msg_signature`: 403.
+    fn crypt_for(&self, query: &CallbackQuery) -> Result<Option<&MsgCrypt>, CallbackError> {
+        let encrypted = query.encrypt_type.as_deref() == Some("aes");
+        match (&self.inner.crypt, self.inner.config.account.mode) {
+            (Some(crypt), _) if encrypted => Ok(Some(crypt)),
+            (_, Mode::Safe) => Err(CallbackError::BadSignature),
+            _ => Ok(None),
+        }
     }
 
     /// The account's API client, shared with handlers through [`Ctx::api`](crate::Ctx::api).
@@ -253,6 +287,24 @@ impl<S: Clone + Send + Sync + 'static> Bot<S> {
             Err(CallbackError::BadSignature)
         }
     }
+}
+
+/// The decrypted XML of an encrypted callback.
+fn open(crypt: &MsgCrypt, query: &CallbackQuery, body: &[u8]) -> Result<String, CallbackError> {
+    let (Some(msg_signature), Some(timestamp), Some(nonce)) =
+        (&query.msg_signature, &query.timestamp, &query.nonce)
+    else {
+        return Err(CallbackError::Crypto(CryptoError::BadSignature));
+    };
+    let encrypt = find_encrypt(body)?;
+    Ok(crypt.open(msg_signature, timestamp, nonce, &encrypt)?)
+}
+
+/// `xml` in the encrypted envelope, with its own timestamp and a fresh nonce.
+fn seal(crypt: &MsgCrypt, xml: &[u8]) -> Bytes {
+    let xml = String::from_utf8_lossy(xml);
+    let nonce = getrandom::u32().unwrap_or_default().to_string();
+    Bytes::from(crypt.seal(&xml, &unix_now().to_string(), &nonce))
 }
 
 /// Seconds since the Unix epoch.

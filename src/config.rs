@@ -10,6 +10,7 @@ use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use serde::{Deserialize, Serialize};
 
+use crate::crypto::{KeyError, MsgCrypt};
 use crate::error::Secret;
 
 /// The whole configuration; every key has a default but `account.token`.
@@ -262,8 +263,8 @@ impl Config {
             "account.token must be 3 to 32 letters or digits, as WeChat requires",
         );
         check(
-            self.account.mode == Mode::Plain,
-            "account.mode: only \"plain\" is supported by this version",
+            self.account.mode == Mode::Plain || !self.account.appid.is_empty(),
+            "account.appid is required when account.mode is not \"plain\" (the ciphertext carries it)",
         );
         check(
             self.server.bind_addr().is_ok(),
@@ -298,11 +299,30 @@ impl Config {
             "api.timeout_secs must be positive",
         );
         check(self.media.ttl_secs > 0, "media.ttl_secs must be positive");
+        if let Err(err) = self.crypt() {
+            problems.push(format!("account.encoding_aes_key: {err}"));
+        }
         if problems.is_empty() {
             Ok(())
         } else {
             Err(ConfigError { problems })
         }
+    }
+}
+
+impl Config {
+    /// The message crypto of `compatible` and `safe` modes; `None` in `plain` mode.
+    pub(crate) fn crypt(&self) -> Result<Option<MsgCrypt>, KeyError> {
+        let account = &self.account;
+        if account.mode == Mode::Plain {
+            return Ok(None);
+        }
+        MsgCrypt::new(
+            account.encoding_aes_key.expose(),
+            account.token.expose(),
+            &account.appid,
+        )
+        .map(Some)
     }
 }
 

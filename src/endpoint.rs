@@ -18,6 +18,7 @@ use futures_util::StreamExt as _;
 use serde::Deserialize;
 
 use crate::bot::{Answer, Bot};
+use crate::crypto::CryptoError;
 use crate::message::{Incoming, ParseError};
 
 /// The query string of a callback; every field optional, so a missing one is answered with
@@ -63,14 +64,20 @@ pub enum CallbackError {
     /// The body is not a WeChat message.
     #[error("bad message: {0}")]
     Parse(#[from] ParseError),
+    /// An encrypted body that does not open: a bad `msg_signature` (403) or a ciphertext that
+    /// does not decrypt or carries another appid (400).
+    #[error("encrypted message refused: {0}")]
+    Crypto(#[from] CryptoError),
 }
 
 impl ResponseError for CallbackError {
     fn status_code(&self) -> StatusCode {
         match self {
-            Self::BadSignature => StatusCode::FORBIDDEN,
+            Self::BadSignature | Self::Crypto(CryptoError::BadSignature) => StatusCode::FORBIDDEN,
             Self::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
-            Self::Missing(_) | Self::Body(_) | Self::Parse(_) => StatusCode::BAD_REQUEST,
+            Self::Missing(_) | Self::Body(_) | Self::Parse(_) | Self::Crypto(_) => {
+                StatusCode::BAD_REQUEST
+            }
         }
     }
 

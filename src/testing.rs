@@ -92,6 +92,13 @@ impl<S: Clone + Send + Sync + 'static> TestBot<S> {
         self.post(&signed(self.bot.config()), xml.as_bytes()).await
     }
 
+    /// Posts `xml` encrypted and signed as WeChat does in `safe` mode (the configuration's
+    /// mode must not be `plain`); open the answer with [`TestResponse::open`].
+    pub async fn send_encrypted(&self, xml: &str) -> TestResponse {
+        let (query, body) = encrypted(self.bot.config(), xml);
+        self.post(&query, body.as_bytes()).await
+    }
+
     /// Posts `body` with the given query, signed or not.
     pub async fn post(&self, query: &CallbackQuery, body: &[u8]) -> TestResponse {
         match self.bot.callback(query, body).await {
@@ -144,6 +151,24 @@ impl TestResponse {
             .flatten()
     }
 
+    /// The reply inside an encrypted answer, checked against its `MsgSignature`; `None` when
+    /// the answer is not a well-signed envelope for `config`'s account.
+    pub fn open(&self, config: &Config) -> Option<Self> {
+        let crypt = config.crypt().ok()??;
+        let (signature, timestamp, nonce) = (
+            self.field("MsgSignature")?,
+            self.field("TimeStamp")?,
+            self.field("Nonce")?,
+        );
+        let body = crypt
+            .open(&signature, &timestamp, &nonce, &self.field("Encrypt")?)
+            .ok()?;
+        Some(Self {
+            status: self.status,
+            body,
+        })
+    }
+
     /// The body with `CreateTime` set to 0, for comparing with a golden file.
     pub fn normalized(&self) -> String {
         normalize_create_time(&self.body)
@@ -177,6 +202,46 @@ pub fn signed_query(config: &Config) -> String {
         "signature={}&timestamp={TIMESTAMP}&nonce={NONCE}",
         query.signature.unwrap_or_default()
     )
+}
+
+/// An AES key for tests, 43 characters, as an account's EncodingAESKey.
+pub const AES_KEY: &str = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG";
+
+/// [`config`] in `mode`, with [`AES_KEY`].
+pub fn config_in(mode: crate::config::Mode) -> Config {
+    let mut config = config();
+    config.account.mode = mode;
+    config.account.encoding_aes_key = AES_KEY.into();
+    config
+}
+
+/// `xml` encrypted for `config`'s account, with the query WeChat sends alongside
+/// (`signature`, `encrypt_type=aes`, `msg_signature`).
+///
+/// # Panics
+/// When `config`'s mode is `plain` or its key is invalid.
+pub fn encrypted(config: &Config, xml: &str) -> (CallbackQuery, String) {
+    let crypt = match config.crypt() {
+        Ok(Some(crypt)) => crypt,
+        _ => panic!("encrypted(): the configuration has no valid safe-mode key"),
+    };
+    let envelope = crypt.seal(xml, TIMESTAMP, NONCE);
+    let field = |name: &str| {
+        scan::scan(&envelope)
+            .ok()
+            .and_then(|f| f.get(name).map(str::to_owned))
+    };
+    let (encrypt, msg_signature) = (field("Encrypt"), field("MsgSignature"));
+    let body = format!(
+        "<xml><ToUserName><![CDATA[gh_test_account]]></ToUserName><Encrypt><![CDATA[{}]]></Encrypt></xml>",
+        encrypt.unwrap_or_default()
+    );
+    let query = CallbackQuery {
+        encrypt_type: Some("aes".to_owned()),
+        msg_signature,
+        ..signed(config)
+    };
+    (query, body)
 }
 
 /// A text message from `o_test_user` to `gh_test_account`.

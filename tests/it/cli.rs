@@ -151,3 +151,19 @@ fn one_log_line_per_request_with_status_latency_type_and_id() {
     let line = server.stderr_line("status=403");
     assert!(line.contains("signature"), "the refusal says why: {line}");
 }
+
+#[test]
+fn safe_mode_with_a_bad_key_exits_2_naming_it() {
+    let dir = TempDir::new("bad-key");
+    let envs = [
+        ("WXBOT_ACCOUNT__TOKEN", "tok123"),
+        ("WXBOT_ACCOUNT__APPID", "wx0123456789abcdef"),
+        ("WXBOT_ACCOUNT__MODE", "safe"),
+        ("WXBOT_ACCOUNT__ENCODING_AES_KEY", "tooshort"),
+    ];
+    let output = wxbot(&dir.0, &["serve"], &envs);
+    assert_eq!(output.status.code(), Some(2));
+    let err = stderr(&output);
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(err.contains("account.encoding_aes_key"), "{err}");
+}

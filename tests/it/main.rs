@@ -29,6 +29,8 @@ mod demo;
 mod emulator;
 /// The upload-on-demand cache with real files, and the demo's media rows.
 mod media;
+/// `safe` and `compatible` modes through the bot: open, seal, refuse.
+mod modes;
 /// Every message kind and event of `fixtures/inbound/` parses into the right typed value.
 mod parse;
 /// Golden reply XML for every `Reply` variant, and CDATA round trips.
