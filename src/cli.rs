@@ -1,4 +1,4 @@
-//! The `wxbot` command line (CONTRACT §1): `serve [--config FILE]`.
+//! The `wxbot` command line (CONTRACT §1): `serve [--config FILE]` and `dev` (the playground).
 
 use std::future::Future;
 use std::io::{IsTerminal as _, Write as _};
@@ -31,6 +31,18 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         config: Option<PathBuf>,
     },
+    /// Run the local playground: the bot, a WeChat API emulator and a chat page.
+    Dev {
+        /// The config file [default: wxbot.toml when it exists, else a made-up dev account].
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+        /// The port on 127.0.0.1; 0 picks a free one.
+        #[arg(long, default_value_t = crate::dev::DEFAULT_PORT)]
+        port: u16,
+        /// Open the page in the desktop's browser.
+        #[arg(long)]
+        open: bool,
+    },
 }
 
 /// Runs the command line with the bot's router; `main.rs` is one call to this.
@@ -59,6 +71,9 @@ pub fn main<S: Clone + Send + Sync + 'static>(router: fn() -> Router<S>) -> Exit
                     ExitCode::FAILURE
                 }
             }
+        }
+        Command::Dev { config, port, open } => {
+            crate::dev::main(router, config.as_deref(), port, open)
         }
     }
 }

@@ -6,7 +6,8 @@
 //! (`/cgi-bin/message/custom/send`, `/cgi-bin/message/custom/typing`). It records every request
 //! so a test can assert counters ([`Emulator::count`]) as well as answers, and it can be
 //! scripted to misbehave ([`Emulator::script`]) so retries and refreshes can be tested over real
-//! HTTP. Pushing callbacks to a bot (WeChat's other side) is left to `wxbot dev`.
+//! HTTP. [`Pusher`] plays WeChat's other side: it signs callbacks and POSTs them to a bot,
+//! delivering again after the 5-second cut-off, as `wxbot dev` does for its chat page.
 //!
 //! A request the emulator does not know gets HTTP 404 with a JSON body naming it, and lands in
 //! [`Emulator::unexpected`], so a test can fail on it (octocrab's `tests/mock_error.rs`).
@@ -14,7 +15,7 @@
 //! Files: `server.rs` runs the actix server on its own thread; `state.rs` keeps the records,
 //! tokens and media, whose public types are in `record.rs`; `api.rs` routes requests and
 //! answers the token endpoints; `media.rs` and `custom.rs` answer their APIs; `multipart.rs`
-//! reads uploads; `script.rs` plays scripted faults.
+//! reads uploads; `script.rs` plays scripted faults; `push.rs` pushes callbacks to a bot.
 //!
 //! ```
 //! use wxbot::emulator::{Emulator, Fault};
@@ -46,11 +47,14 @@ mod api;
 mod custom;
 mod media;
 mod multipart;
+mod push;
 mod record;
 mod script;
 mod server;
 mod state;
 
+pub(crate) use push::random_u64;
+pub use push::{Attempt, CUTOFF, DELIVERIES, Delivery, Pusher};
 pub use record::{Call, Upload};
 
 pub use crate::client::MediaKind;

@@ -43,6 +43,7 @@ pub mod cli;
 pub mod client;
 pub mod config;
 pub mod crypto;
+pub mod dev;
 pub mod emulator;
 pub mod endpoint;
 pub mod media;

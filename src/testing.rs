@@ -221,9 +221,8 @@ pub fn config_in(mode: crate::config::Mode) -> Config {
 /// # Panics
 /// When `config`'s mode is `plain` or its key is invalid.
 pub fn encrypted(config: &Config, xml: &str) -> (CallbackQuery, String) {
-    let crypt = match config.crypt() {
-        Ok(Some(crypt)) => crypt,
-        _ => panic!("encrypted(): the configuration has no valid safe-mode key"),
+    let Ok(Some(crypt)) = config.crypt() else {
+        panic!("encrypted(): the configuration has no valid safe-mode key");
     };
     let envelope = crypt.seal(xml, TIMESTAMP, NONCE);
     let field = |name: &str| {

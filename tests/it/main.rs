@@ -11,6 +11,8 @@ mod handlers;
 /// Shared helpers for the modules below.
 mod common;
 
+/// `wxbot dev` in headless Chromium over WebDriver: the page, its replies, a screenshot.
+mod browser;
 /// CONTRACT §4.2 over HTTP: statuses, body limits, hostile input, panics, the access log.
 mod callback;
 /// CONTRACT §1: the real binary's command line, config errors and exit codes.
@@ -25,6 +27,8 @@ mod deadline;
 mod dedup;
 /// CONTRACT §5 row by row through the real `handlers::router()`.
 mod demo;
+/// `wxbot dev`'s API: replies rendered, uploads, the event stream, re-delivery, bad input.
+mod dev;
 /// The emulator itself: tokens, uploads, downloads, sends, scripted faults.
 mod emulator;
 /// The upload-on-demand cache with real files, and the demo's media rows.

@@ -1,0 +1,239 @@
+//! The page's API: send a message (`POST /api/send`) and read the playground's settings
+//! (`GET /api/info`); files are `media.rs`'s.
+//!
+//! Bad input is an answer, never a crash: a 4xx with `{"error": "…"}` in words the page shows
+//! as they are.
+
+use std::fmt;
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::CONTENT_LENGTH;
+use actix_web::web::{self, Data};
+use actix_web::{HttpRequest, HttpResponse, ResponseError};
+use futures_util::StreamExt as _;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::inbound::{Head, MediaInfo, Message, unix_now};
+use super::server::{ACCOUNT, Shared};
+use super::view;
+use crate::emulator::Delivery;
+
+/// A message is small; this is room for the longest text WeChat's client lets a user type.
+const SEND_LIMIT: u64 = 64 * 1024;
+
+/// The openid of the page's user unless the page names another.
+const DEFAULT_USER: &str = "o_playground_user";
+
+/// A refusal: its status, and a sentence for the page.
+#[derive(Debug)]
+pub(super) struct ApiError {
+    status: StatusCode,
+    message: String,
+}
+
+impl ApiError {
+    pub(super) fn new(status: StatusCode, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            message: message.into(),
+        }
+    }
+
+    pub(super) fn bad(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, message)
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        self.status
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        HttpResponse::build(self.status).json(json!({ "error": self.message }))
+    }
+}
+
+/// `POST /api/send`'s body.
+#[derive(Debug, Deserialize)]
+struct SendRequest {
+    /// `plain`, `compatible` or `safe`; only `plain` today.
+    #[serde(default)]
+    mode: Option<String>,
+    /// The sender's openid.
+    #[serde(default)]
+    user: Option<String>,
+    message: Message,
+}
+
+/// `POST /api/send`: delivers one message as WeChat would and answers with the exchange.
+pub(super) async fn send(
+    shared: Data<Shared>,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let body = read_limited(&req, payload, SEND_LIMIT).await?;
+    let request: SendRequest = serde_json::from_slice(&body)
+        .map_err(|err| ApiError::bad(format!("not a message the playground knows: {err}")))?;
+    check_mode(request.mode.as_deref())?;
+    let user = check_user(request.user.as_deref())?;
+    let message = request.message;
+    message.check().map_err(ApiError::bad)?;
+    let msg_id = (!message.is_event()).then(|| shared.next_msg_id());
+    let head = Head {
+        to: ACCOUNT,
+        from: user,
+        create_time: unix_now(),
+        msg_id: msg_id.unwrap_or_default(),
+    };
+    let media = media_info(&shared, &message, &origin(&req))?;
+    let xml = message.xml(&head, &media);
+    let delivery = shared.pusher.push(user, &xml).await;
+    Ok(HttpResponse::Ok().json(exchange(&shared, msg_id, &xml, &delivery)))
+}
+
+/// Checks that the media the message names exists, and describes it as WeChat would;
+/// `origin` is how the page reaches the playground (`http://host:port`).
+fn media_info(shared: &Shared, message: &Message, origin: &str) -> Result<MediaInfo, ApiError> {
+    let mut info = MediaInfo {
+        pic_url: String::new(),
+        voice_format: "amr",
+    };
+    for media_id in message.media_ids() {
+        let Some(media) = shared.emulator.media(media_id) else {
+            return Err(ApiError::bad(format!(
+                "media_id {media_id:?} is unknown: upload the file first"
+            )));
+        };
+        if media.content_type == "audio/mpeg" {
+            info.voice_format = "mp3";
+        }
+    }
+    if let Message::Image { media_id } = message {
+        info.pic_url = format!("{origin}{}", view::media_url(media_id));
+    }
+    Ok(info)
+}
+
+/// The page's view of one delivered message: the request, every delivery, the reply.
+fn exchange(shared: &Shared, msg_id: Option<u64>, xml: &str, delivery: &Delivery) -> Value {
+    let attempts: Vec<_> = delivery
+        .attempts
+        .iter()
+        .map(|attempt| {
+            json!({
+                "number": attempt.number,
+                "status": attempt.status,
+                "latency_ms": u64::try_from(attempt.latency.as_millis()).unwrap_or(u64::MAX),
+                "body": attempt.body,
+                "error": attempt.error,
+            })
+        })
+        .collect();
+    let reply = view::reply(delivery.answer(), delivery.attempts.len(), &shared.emulator);
+    json!({
+        "msg_id": msg_id.map(|id| id.to_string()),
+        "request": {
+            "url": format!("{}?{}", shared.callback_path, delivery.query),
+            "xml": xml,
+        },
+        "attempts": attempts,
+        "reply": reply,
+    })
+}
+
+/// `GET /api/info`: what the page shows about the set-up.
+pub(super) async fn info(shared: Data<Shared>) -> HttpResponse {
+    HttpResponse::Ok().json(json!({
+        "account": ACCOUNT,
+        "appid": shared.appid,
+        "callback": shared.callback_path,
+        "api": shared.emulator.base_url(),
+        "user": DEFAULT_USER,
+        "modes": ["plain"],
+        "cutoff_ms": shared.pusher.cutoff_duration().as_millis() as u64,
+        "deliveries": shared.pusher.max_deliveries(),
+    }))
+}
+
+/// Anything else.
+pub(super) async fn not_found(req: HttpRequest) -> HttpResponse {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        format!("no such page: {} {}", req.method(), req.path()),
+    )
+    .error_response()
+}
+
+/// Only plain mode until safe mode lands (CONTRACT §4.2's `encrypt_type=aes`).
+fn check_mode(mode: Option<&str>) -> Result<(), ApiError> {
+    match mode.unwrap_or("plain") {
+        "plain" => Ok(()),
+        mode @ ("compatible" | "safe") => Err(ApiError::bad(format!(
+            "{mode} mode is not available in the playground yet: it delivers plain messages only"
+        ))),
+        other => Err(ApiError::bad(format!(
+            "unknown mode {other:?}: plain, compatible or safe"
+        ))),
+    }
+}
+
+/// An openid as WeChat makes them: letters, digits, `-` and `_`.
+fn check_user(user: Option<&str>) -> Result<&str, ApiError> {
+    let user = user.map_or(DEFAULT_USER, str::trim);
+    let valid = (1..=64).contains(&user.len())
+        && user
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_'));
+    if valid {
+        Ok(user)
+    } else {
+        Err(ApiError::bad(
+            "the sender's openid must be 1 to 64 letters, digits, - or _",
+        ))
+    }
+}
+
+/// `http://host:port` as the page reached us, for the `PicUrl` of image messages.
+fn origin(req: &HttpRequest) -> String {
+    let info = req.connection_info();
+    format!("{}://{}", info.scheme(), info.host())
+}
+
+/// The body, refused with 413 once it passes `limit` bytes (declared or read).
+pub(super) async fn read_limited(
+    req: &HttpRequest,
+    mut payload: web::Payload,
+    limit: u64,
+) -> Result<Vec<u8>, ApiError> {
+    let too_large = || {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("the request is larger than {limit} bytes"),
+        )
+    };
+    let declared = req
+        .headers()
+        .get(CONTENT_LENGTH)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.parse::<u64>().ok());
+    if declared.is_some_and(|len| len > limit) {
+        return Err(too_large());
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|err| ApiError::bad(format!("the body broke off: {err}")))?;
+        if (body.len() + chunk.len()) as u64 > limit {
+            return Err(too_large());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}

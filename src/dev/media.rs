@@ -1,0 +1,109 @@
+//! Files from the page and media for the page: `POST /api/media` stores an upload in the
+//! emulator as media a user sent, and `GET /media/{id}` serves whatever the emulator stores.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{CACHE_CONTROL, CONTENT_TYPE, HeaderValue};
+use actix_web::web::{self, Data};
+use actix_web::{HttpRequest, HttpResponse};
+use serde::Deserialize;
+use serde_json::json;
+
+use super::api::{ApiError, read_limited};
+use super::server::Shared;
+use super::view::{self, View};
+use crate::client::MediaKind;
+use crate::media::LimitError;
+use crate::media::limits;
+
+/// No upload is read past this, whatever `[media]` allows.
+const UPLOAD_LIMIT: u64 = 64 * 1024 * 1024;
+
+/// `POST /api/media?kind=image|voice|video&name=FILE`, the file as the body: stores it in the
+/// emulator as media a user sent, after the `[media]` limits (format by content, size,
+/// voice length), and answers its `media_id`.
+pub(super) async fn upload(
+    shared: Data<Shared>,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    #[derive(Deserialize)]
+    struct Query {
+        kind: String,
+        #[serde(default)]
+        name: Option<String>,
+    }
+    let query = web::Query::<Query>::from_query(req.query_string())
+        .map_err(|_| ApiError::bad("say which kind of file: ?kind=image, voice or video"))?;
+    let kind = match query.kind.as_str() {
+        "image" => MediaKind::Image,
+        "voice" => MediaKind::Voice,
+        "video" => MediaKind::Video,
+        other => {
+            return Err(ApiError::bad(format!(
+                "a user sends image, voice or video files, not {other:?}"
+            )));
+        }
+    };
+    // Read whole even when over the kind's limit: a browser whose upload is cut short sees a
+    // network error, not the answer saying which limit the file broke.
+    let bytes = read_limited(&req, payload, UPLOAD_LIMIT).await?;
+    let accepted = limits::check(&shared.media, kind, &bytes).map_err(|err| {
+        let status = match err {
+            LimitError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            _ => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        };
+        ApiError::new(status, err.to_string())
+    })?;
+    let name = query
+        .name
+        .as_deref()
+        .filter(|name| !name.trim().is_empty())
+        .map_or_else(|| format!("upload.{}", accepted.extension), str::to_owned);
+    let media_id = shared
+        .emulator
+        .put_media(kind, &name, accepted.content_type, bytes);
+    let url = view::media_url(&media_id);
+    let view = match kind {
+        MediaKind::Image => View::Image {
+            media_id: media_id.clone(),
+            url,
+        },
+        MediaKind::Voice => View::Voice {
+            media_id: media_id.clone(),
+            url,
+            format: accepted.content_type.to_owned(),
+        },
+        _ => View::Video {
+            media_id: media_id.clone(),
+            url,
+            title: None,
+            description: None,
+        },
+    };
+    let thumb = (kind == MediaKind::Video).then(|| shared.video_thumb.clone());
+    Ok(HttpResponse::Ok().json(json!({
+        "media_id": media_id,
+        "thumb_media_id": thumb,
+        "view": view,
+    })))
+}
+
+/// `GET /media/{id}`: media the emulator stores, uploaded by the bot or by the page.
+pub(super) async fn file(
+    shared: Data<Shared>,
+    media_id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let Some(media) = shared.emulator.media(&media_id) else {
+        return Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            format!("no media {:?}", media_id.as_str()),
+        ));
+    };
+    let content_type = HeaderValue::from_str(&media.content_type)
+        .unwrap_or(HeaderValue::from_static("application/octet-stream"));
+    Ok(HttpResponse::Ok()
+        .insert_header((CONTENT_TYPE, content_type))
+        // Ids are never reused, so their bytes never change.
+        .insert_header((CACHE_CONTROL, "max-age=86400, immutable"))
+        .body(media.bytes))
+}

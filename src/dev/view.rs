@@ -1,0 +1,218 @@
+//! What the page draws for an answer: the reply XML of a delivery, or a customer-service
+//! message's JSON, turned into one [`View`]. Media ids become the page's `/media/{id}` URLs,
+//! and an id the emulator never issued is shown as the failure WeChat would make of it.
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::emulator::{Attempt, Emulator};
+use crate::message::scan;
+
+/// What WeChat shows a user when an account answers wrongly, or not at all.
+const UNAVAILABLE: &str = "the user sees “该公众号暂时无法提供服务，请稍后再试”";
+
+/// One message as the page renders it (JSON, `"kind"` first).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub(super) enum View {
+    Text {
+        text: String,
+    },
+    Image {
+        media_id: String,
+        url: String,
+    },
+    Voice {
+        media_id: String,
+        url: String,
+        /// The file's content type: browsers play MP3 but not AMR.
+        format: String,
+    },
+    Video {
+        media_id: String,
+        url: String,
+        title: Option<String>,
+        description: Option<String>,
+    },
+    Music {
+        title: Option<String>,
+        description: Option<String>,
+        music_url: Option<String>,
+        hq_music_url: Option<String>,
+        thumb_url: String,
+    },
+    News {
+        articles: Vec<Article>,
+    },
+    /// The chat was handed to a human agent (`transfer_customer_service`).
+    Transfer {
+        kf_account: Option<String>,
+    },
+    /// `success` or an empty body: WeChat shows nothing.
+    None,
+    /// A well-formed reply of a type the page does not draw.
+    Unknown {
+        msg_type: String,
+    },
+    /// An answer WeChat would refuse, and why.
+    Failed {
+        message: String,
+    },
+}
+
+/// One news card.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub(super) struct Article {
+    title: String,
+    description: String,
+    pic_url: String,
+    url: String,
+}
+
+/// The page's URL for stored media.
+pub(super) fn media_url(media_id: &str) -> String {
+    let mut url = String::from("/media/");
+    for byte in media_id.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'~') {
+            url.push(char::from(byte));
+        } else {
+            url.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    url
+}
+
+/// The view of the answered delivery, or of the silence after the last one.
+pub(super) fn reply(answer: Option<&Attempt>, deliveries: usize, emulator: &Emulator) -> View {
+    let Some(attempt) = answer else {
+        return failed(format!(
+            "no answer after {deliveries} deliveries: {UNAVAILABLE}"
+        ));
+    };
+    let body = attempt.body.trim();
+    match attempt.status {
+        Some(200) => {}
+        Some(status) => return failed(format!("HTTP {status} {body}: {UNAVAILABLE}")),
+        None => return failed(format!("no answer: {UNAVAILABLE}")),
+    }
+    if body.is_empty() || body == "success" {
+        return View::None;
+    }
+    let Ok(fields) = scan::scan(body) else {
+        return failed(format!(
+            "the answer is neither reply XML nor \"success\": {UNAVAILABLE}"
+        ));
+    };
+    let media = |name| media(emulator, fields.get(name).unwrap_or_default());
+    let view = match fields.top("MsgType").unwrap_or_default() {
+        "text" => Ok(View::Text {
+            text: fields.string("Content"),
+        }),
+        "image" => media("MediaId").map(|(media_id, url, _)| View::Image { media_id, url }),
+        "voice" => media("MediaId").map(|(media_id, url, format)| View::Voice {
+            media_id,
+            url,
+            format,
+        }),
+        "video" => media("MediaId").map(|(media_id, url, _)| View::Video {
+            media_id,
+            url,
+            title: fields.opt("Title"),
+            description: fields.opt("Description"),
+        }),
+        "music" => media("ThumbMediaId").map(|(_, thumb_url, _)| View::Music {
+            title: fields.opt("Title"),
+            description: fields.opt("Description"),
+            music_url: fields.opt("MusicUrl"),
+            hq_music_url: fields.opt("HQMusicUrl"),
+            thumb_url,
+        }),
+        "news" => Ok(View::News {
+            articles: fields
+                .groups("item")
+                .iter()
+                .map(|item| Article {
+                    title: item.string("Title"),
+                    description: item.string("Description"),
+                    pic_url: item.string("PicUrl"),
+                    url: item.string("Url"),
+                })
+                .collect(),
+        }),
+        "transfer_customer_service" => Ok(View::Transfer {
+            kf_account: fields.opt("KfAccount"),
+        }),
+        other => Ok(View::Unknown {
+            msg_type: other.to_owned(),
+        }),
+    };
+    view.unwrap_or_else(|failure| failure)
+}
+
+/// The view of a customer-service message (`/cgi-bin/message/custom/send`'s JSON).
+pub(super) fn custom(message: &Value, emulator: &Emulator) -> View {
+    let msg_type = message["msgtype"].as_str().unwrap_or_default();
+    let body = &message[msg_type];
+    let text = |key: &str| body[key].as_str().map(str::to_owned);
+    let media = |key: &str| media(emulator, body[key].as_str().unwrap_or_default());
+    let view = match msg_type {
+        "text" => Ok(View::Text {
+            text: text("content").unwrap_or_default(),
+        }),
+        "image" => media("media_id").map(|(media_id, url, _)| View::Image { media_id, url }),
+        "voice" => media("media_id").map(|(media_id, url, format)| View::Voice {
+            media_id,
+            url,
+            format,
+        }),
+        "video" => media("media_id").map(|(media_id, url, _)| View::Video {
+            media_id,
+            url,
+            title: text("title"),
+            description: text("description"),
+        }),
+        "music" => media("thumb_media_id").map(|(_, thumb_url, _)| View::Music {
+            title: text("title"),
+            description: text("description"),
+            music_url: text("musicurl"),
+            hq_music_url: text("hqmusicurl"),
+            thumb_url,
+        }),
+        "news" => Ok(View::News {
+            articles: body["articles"]
+                .as_array()
+                .map(Vec::as_slice)
+                .unwrap_or_default()
+                .iter()
+                .map(|article| {
+                    let field = |key: &str| article[key].as_str().unwrap_or_default().to_owned();
+                    Article {
+                        title: field("title"),
+                        description: field("description"),
+                        pic_url: field("picurl"),
+                        url: field("url"),
+                    }
+                })
+                .collect(),
+        }),
+        other => Ok(View::Unknown {
+            msg_type: other.to_owned(),
+        }),
+    };
+    view.unwrap_or_else(|failure| failure)
+}
+
+/// `(media_id, url, content type)` of media the emulator holds; WeChat refuses a reply
+/// naming media it does not know, and so does the page.
+fn media(emulator: &Emulator, media_id: &str) -> Result<(String, String, String), View> {
+    match emulator.media(media_id) {
+        Some(media) => Ok((media_id.to_owned(), media_url(media_id), media.content_type)),
+        None => Err(failed(format!(
+            "the reply names media_id {media_id:?}, which WeChat never issued: {UNAVAILABLE}"
+        ))),
+    }
+}
+
+fn failed(message: String) -> View {
+    View::Failed { message }
+}

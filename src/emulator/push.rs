@@ -1,0 +1,235 @@
+//! WeChat's side of the callback: sign a message as WeChat does, POST it to the bot, and
+//! deliver it again when no answer comes within the cut-off (DESIGN §6, "Retries and the
+//! 5-second rule"). `wxbot dev` pushes every message of its chat page through this; the
+//! bot's answer is the caller's to read.
+
+use std::hash::{BuildHasher as _, RandomState};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use reqwest::header::CONTENT_TYPE;
+
+use crate::error::Secret;
+use crate::signature;
+
+/// WeChat waits this long for an answer before it gives up on a delivery.
+pub const CUTOFF: Duration = Duration::from_secs(5);
+
+/// WeChat delivers a message at most this many times.
+pub const DELIVERIES: u32 = 3;
+
+/// Posts callbacks to a bot the way WeChat does: signed query
+/// (`signature`, `timestamp`, `nonce`, `openid`), XML body, a cut-off per delivery, and the
+/// same request again after a cut-off, up to [`DELIVERIES`] times.
+///
+/// ```no_run
+/// use wxbot::emulator::Pusher;
+///
+/// # async fn run() {
+/// let wechat = Pusher::new("http://127.0.0.1:8080/wechat", "callback-token");
+/// let delivery = wechat.push("o_user", "<xml>…</xml>").await;
+/// if let Some(answer) = delivery.answer() {
+///     println!("{:?} after {} deliveries: {}", answer.status, delivery.attempts.len(), answer.body);
+/// }
+/// # }
+/// ```
+#[derive(Debug, Clone)]
+pub struct Pusher {
+    http: reqwest::Client,
+    url: String,
+    token: Secret,
+    cutoff: Duration,
+    deliveries: u32,
+}
+
+/// One message's deliveries, in order, and the signed query they carried.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Delivery {
+    /// The query string every delivery carried: `signature=…&timestamp=…&nonce=…&openid=…`.
+    pub query: String,
+    /// Each delivery; the last one is the one that was answered, unless none was.
+    pub attempts: Vec<Attempt>,
+}
+
+/// One POST of a message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Attempt {
+    /// 1 for the first delivery.
+    pub number: u32,
+    /// The HTTP status, or `None` when no answer came (cut-off or connection error).
+    pub status: Option<u16>,
+    /// The answer's body; empty when there was none.
+    pub body: String,
+    /// From sending the request to the end of the answer, or to giving up.
+    pub latency: Duration,
+    /// Why there is no answer: the cut-off, or the connection error.
+    pub error: Option<String>,
+}
+
+impl Delivery {
+    /// The delivery the bot answered, if any did.
+    pub fn answer(&self) -> Option<&Attempt> {
+        self.attempts
+            .iter()
+            .find(|attempt| attempt.status.is_some())
+    }
+}
+
+impl Pusher {
+    /// Pushes to the callback at `callback_url` (`http://host:port/path`, no query), signing
+    /// with the account's `token`; cut-off [`CUTOFF`], at most [`DELIVERIES`] deliveries.
+    pub fn new(callback_url: impl Into<String>, token: &str) -> Self {
+        // The bot is local: a proxy from the environment must not sit in between.
+        let http = reqwest::Client::builder()
+            .no_proxy()
+            .build()
+            .unwrap_or_default();
+        Self {
+            http,
+            url: callback_url.into(),
+            token: Secret::new(token),
+            cutoff: CUTOFF,
+            deliveries: DELIVERIES,
+        }
+    }
+
+    /// Sets how long one delivery waits for an answer (tests shorten WeChat's 5 s).
+    #[must_use]
+    pub fn cutoff(mut self, cutoff: Duration) -> Self {
+        self.cutoff = cutoff;
+        self
+    }
+
+    /// Sets how many deliveries one message gets at most (at least 1).
+    #[must_use]
+    pub fn deliveries(mut self, deliveries: u32) -> Self {
+        self.deliveries = deliveries.max(1);
+        self
+    }
+
+    /// The cut-off of one delivery.
+    pub fn cutoff_duration(&self) -> Duration {
+        self.cutoff
+    }
+
+    /// The most deliveries one message gets.
+    pub fn max_deliveries(&self) -> u32 {
+        self.deliveries
+    }
+
+    /// Delivers `xml` from `openid`, again and again while no answer comes in time, and
+    /// returns every delivery. Retries repeat the request exactly (same query, same body),
+    /// so the bot sees the same `MsgId`, or for an event the same sender, time and event.
+    pub async fn push(&self, openid: &str, xml: &str) -> Delivery {
+        let timestamp = unix_now().to_string();
+        let nonce = (random_u64() % 10_000_000_000).to_string();
+        let signature = signature::sign(&mut [self.token.expose(), &timestamp, &nonce]);
+        let params = [
+            ("signature", signature.as_str()),
+            ("timestamp", &timestamp),
+            ("nonce", &nonce),
+            ("openid", openid),
+        ];
+        let query = encode_query(&params);
+        let mut attempts = Vec::new();
+        for number in 1..=self.deliveries {
+            let attempt = self.deliver(number, &query, xml).await;
+            let answered = attempt.status.is_some();
+            attempts.push(attempt);
+            if answered {
+                break;
+            }
+        }
+        Delivery { query, attempts }
+    }
+
+    async fn deliver(&self, number: u32, query: &str, xml: &str) -> Attempt {
+        let started = Instant::now();
+        let request = self
+            .http
+            .post(format!("{}?{query}", self.url))
+            .header(CONTENT_TYPE, "text/xml")
+            .body(xml.to_owned())
+            // Covers the whole exchange, body included: WeChat drops the connection at 5 s.
+            .timeout(self.cutoff);
+        let answer = match request.send().await {
+            Ok(response) => {
+                let status = response.status().as_u16();
+                response.text().await.map(|body| (status, body))
+            }
+            Err(err) => Err(err),
+        };
+        let latency = started.elapsed();
+        match answer {
+            Ok((status, body)) => Attempt {
+                number,
+                status: Some(status),
+                body,
+                latency,
+                error: None,
+            },
+            Err(err) => Attempt {
+                number,
+                status: None,
+                body: String::new(),
+                latency,
+                error: Some(if err.is_timeout() {
+                    format!("no answer within {} ms", self.cutoff.as_millis())
+                } else {
+                    format!("no answer: {err}")
+                }),
+            },
+        }
+    }
+}
+
+/// `a=1&b=2`, each value percent-encoded (openids are plain, but the caller's may not be).
+fn encode_query(params: &[(&str, &str)]) -> String {
+    let mut out = String::new();
+    for (name, value) in params {
+        if !out.is_empty() {
+            out.push('&');
+        }
+        out.push_str(name);
+        out.push('=');
+        for byte in value.bytes() {
+            if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'~') {
+                out.push(char::from(byte));
+            } else {
+                out.push_str(&format!("%{byte:02X}"));
+            }
+        }
+    }
+    out
+}
+
+/// A random number from the standard library's per-process hash keys: enough for nonces
+/// and made-up ids, with no RNG dependency.
+pub(crate) fn random_u64() -> u64 {
+    RandomState::new().hash_one(Instant::now())
+}
+
+fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |since| since.as_secs())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn query_values_are_percent_encoded() {
+        assert_eq!(
+            encode_query(&[("a", "x y&z"), ("openid", "o_AB-c.9~")]),
+            "a=x%20y%26z&openid=o_AB-c.9~"
+        );
+    }
+
+    #[test]
+    fn random_numbers_differ() {
+        assert_ne!(random_u64(), random_u64());
+    }
+}

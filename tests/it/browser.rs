@@ -1,0 +1,327 @@
+//! The playground in a real browser: headless Chromium, driven over WebDriver (fantoccini)
+//! through a chromedriver this test starts, chats with the demo bot.
+//!
+//! Chromium and chromedriver are Debian's `chromium` and `chromium-driver`, which `.ci/run`
+//! installs. Without them this test fails, saying how to install them: it is never skipped.
+//! With `WXBOT_SCREENSHOT=docs/playground.png` it also saves the page as the README shows it.
+
+use std::io::{BufRead as _, BufReader};
+use std::net::TcpListener;
+use std::os::unix::process::CommandExt as _;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::json;
+use wxbot::dev::{Options, Playground};
+
+use crate::common::TempDir;
+use crate::handlers;
+
+/// The flags this machine needs (its network is closed: no background traffic, no QUIC).
+const FLAGS: &[&str] = &[
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+    "--window-size=1120,900",
+];
+
+/// Long enough for a cold media upload in a debug build; a failure still ends the test.
+const PATIENCE: Duration = Duration::from_secs(20);
+
+type Outcome = Result<(), Box<dyn std::error::Error>>;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_page_chats_with_the_demo_bot() {
+    let playground = Playground::start(
+        wxbot::testing::config(),
+        handlers::router(),
+        &Options::default().port(0),
+    )
+    .expect("playground");
+    let driver = Driver::start();
+    let browser = driver.connect().await;
+    let outcome = chat(&browser, &playground).await;
+    // Closed before judging, so a failed assertion leaves no browser behind.
+    let _ = browser.close().await;
+    if let Err(err) = outcome {
+        panic!("{err}");
+    }
+}
+
+async fn chat(browser: &Client, playground: &Playground) -> Outcome {
+    browser.goto(playground.url()).await?;
+    browser
+        .wait()
+        .at_most(PATIENCE)
+        .for_element(Locator::Id("text"))
+        .await?;
+
+    browser.find(Locator::Id("more")).await?.click().await?;
+    browser
+        .find(Locator::Id("ev-subscribe"))
+        .await?
+        .click()
+        .await?;
+    bot_text(browser, "welcome").await?;
+
+    say(browser, "ping").await?;
+    bot_text(browser, "pong").await?;
+
+    say(browser, "image").await?;
+    let src = loaded_image(browser, 1).await?;
+    let bytes = reqwest::Client::builder()
+        .no_proxy()
+        .build()?
+        .get(&src)
+        .send()
+        .await?
+        .bytes()
+        .await?;
+    if !bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        return Err(format!("{src} is no JPEG").into());
+    }
+
+    say(browser, "Hello 👋\nthis is line two").await?;
+    bot_text(browser, "Hello 👋\nthis is line two").await?;
+    say(browser, "music").await?;
+    let music = Locator::XPath("//a[contains(@class,'music')]//div[text()='Demo music']");
+    browser.wait().at_most(PATIENCE).for_element(music).await?;
+    let png = browser.screenshot().await?;
+    if !png.starts_with(b"\x89PNG") {
+        return Err("the screenshot is no PNG".into());
+    }
+    if let Some(path) = std::env::var_os("WXBOT_SCREENSHOT") {
+        std::fs::write(Path::new(env!("CARGO_MANIFEST_DIR")).join(path), &png)?;
+    }
+    details_and_uploads(browser).await?;
+    bad_input(browser).await
+}
+
+async fn details_and_uploads(browser: &Client) -> Outcome {
+    // The raw exchange of the last answer, folded out.
+    let toggles = browser.find_all(Locator::Css(".more-link")).await?;
+    toggles.last().ok_or("no details toggle")?.click().await?;
+    let xml = Locator::XPath(
+        "//div[contains(@class,'details') and not(@hidden)]//pre[contains(., '<MsgType><![CDATA[music]]></MsgType>')]",
+    );
+    browser.wait().at_most(PATIENCE).for_element(xml).await?;
+
+    // A file from the + panel: uploaded, sent with its MediaId, echoed by the demo bot.
+    browser.find(Locator::Id("more")).await?.click().await?;
+    browser
+        .find(Locator::Css("[data-action='image']"))
+        .await?
+        .click()
+        .await?;
+    let demo = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/demo.jpg");
+    browser
+        .find(Locator::Id("file"))
+        .await?
+        .send_keys(demo)
+        .await?;
+    let echoed = loaded_image(browser, 2).await?;
+    let mine = Locator::XPath("//div[contains(@class,'row me')]//img[contains(@class,'loaded')]");
+    let mine = browser.wait().at_most(PATIENCE).for_element(mine).await?;
+    if mine.prop("src").await?.as_deref() != Some(echoed.as_str()) {
+        return Err(format!("the echo {echoed} is not the uploaded image").into());
+    }
+    Ok(())
+}
+
+/// Bad input is shown in the page, and the chat goes on.
+async fn bad_input(browser: &Client) -> Outcome {
+    let dir = TempDir::new("browser-upload");
+    let fake = dir.0.join("not-a-photo.jpg");
+    std::fs::write(&fake, "plain text, whatever the name says")?;
+    browser.find(Locator::Id("more")).await?.click().await?;
+    browser
+        .find(Locator::Css("[data-action='image']"))
+        .await?
+        .click()
+        .await?;
+    let path = fake.to_str().ok_or("a UTF-8 temp path")?;
+    browser
+        .find(Locator::Id("file"))
+        .await?
+        .send_keys(path)
+        .await?;
+    let refusal = "//div[contains(@class,'notice error') and contains(., 'must be JPG')]";
+    browser
+        .wait()
+        .at_most(PATIENCE)
+        .for_element(Locator::XPath(refusal))
+        .await?;
+
+    browser
+        .find(Locator::Id("mode"))
+        .await?
+        .select_by_value("safe")
+        .await?;
+    say(browser, "secret").await?;
+    let refusal = Locator::XPath("//div[contains(@class,'notice error') and contains(., 'plain')]");
+    browser
+        .wait()
+        .at_most(PATIENCE)
+        .for_element(refusal)
+        .await?;
+    browser
+        .find(Locator::Id("mode"))
+        .await?
+        .select_by_value("plain")
+        .await?;
+    say(browser, "still here").await?;
+    bot_text(browser, "still here").await
+}
+
+/// Waits for the `n`th bot image to load in the page, and answers its URL.
+async fn loaded_image(browser: &Client, n: usize) -> Result<String, Box<dyn std::error::Error>> {
+    let xpath = format!(
+        "(//div[contains(@class,'row bot')]//img[contains(@class,'media-image') and contains(@class,'loaded')])[{n}]"
+    );
+    let image = browser
+        .wait()
+        .at_most(PATIENCE)
+        .for_element(Locator::XPath(&xpath))
+        .await?;
+    Ok(image.prop("src").await?.ok_or("the image has no src")?)
+}
+
+/// Types `text` and presses Send. Text a keyboard types goes in key by key; the rest (emoji,
+/// newlines, which WebDriver's keys cannot all express) is set as the box's value.
+async fn say(browser: &Client, text: &str) -> Outcome {
+    let input = browser.find(Locator::Id("text")).await?;
+    input.clear().await?;
+    if text.chars().all(|c| c.is_ascii_graphic() || c == ' ') {
+        input.send_keys(text).await?;
+    } else {
+        let script = "document.getElementById('text').value = arguments[0]";
+        browser.execute(script, vec![json!(text)]).await?;
+    }
+    browser.find(Locator::Id("send")).await?.click().await?;
+    Ok(())
+}
+
+/// Waits for a bot bubble whose text is exactly `text` (no `'` in it).
+async fn bot_text(browser: &Client, text: &str) -> Outcome {
+    assert!(
+        !text.contains('\''),
+        "an XPath literal cannot hold {text:?}"
+    );
+    let xpath = format!(
+        "//div[contains(@class,'row bot')]//div[contains(@class,'bubble text') and .='{text}']"
+    );
+    browser
+        .wait()
+        .at_most(PATIENCE)
+        .for_element(Locator::XPath(&xpath))
+        .await
+        .map_err(|err| format!("no bot bubble says {text:?}: {err}"))?;
+    Ok(())
+}
+
+/// A chromedriver of our own on a free port, in its own process group with the browsers it
+/// starts, so dropping it ends them all.
+struct Driver {
+    child: Child,
+    port: u16,
+    profile: TempDir,
+    chromium: PathBuf,
+}
+
+impl Driver {
+    fn start() -> Self {
+        let chromium = find("chromium");
+        let chromedriver = find("chromedriver");
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|listener| listener.local_addr())
+            .expect("a free port")
+            .port();
+        let mut child = Command::new(&chromedriver)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .process_group(0)
+            .spawn()
+            .unwrap_or_else(|err| panic!("cannot start {}: {err}", chromedriver.display()));
+        // chromedriver says when it listens: wait for that line, not for a timer. Its output
+        // is drained to the end, since a closed pipe would kill it at its next log line.
+        let stdout = child.stdout.take().expect("stdout");
+        let (started, listening) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if line.contains("started successfully") {
+                    let _ = started.send(());
+                }
+            }
+        });
+        listening
+            .recv_timeout(Duration::from_secs(30))
+            .expect("chromedriver did not start within 30 s");
+        let profile = TempDir::new(&format!("chromium-profile-{port}"));
+        Self {
+            child,
+            port,
+            profile,
+            chromium,
+        }
+    }
+
+    async fn connect(&self) -> Client {
+        let mut args: Vec<String> = FLAGS.iter().map(|flag| (*flag).to_owned()).collect();
+        args.push(format!("--user-data-dir={}", self.profile.0.display()));
+        let capabilities = json!({
+            "goog:chromeOptions": { "binary": self.chromium, "args": args }
+        });
+        let serde_json::Value::Object(capabilities) = capabilities else {
+            unreachable!("a JSON object literal");
+        };
+        ClientBuilder::native()
+            .capabilities(capabilities)
+            .connect(&format!("http://127.0.0.1:{}", self.port))
+            .await
+            .expect("a Chromium session")
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        // The whole group: chromedriver and any browser it left behind. The `--` matters:
+        // procps' kill reads `-PID` without it as options, `-1…`, and signals every process.
+        let group = self.child.id();
+        if group > 1 {
+            let _ = Command::new("kill")
+                .args(["-KILL", "--", &format!("-{group}")])
+                .status();
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// `/usr/bin/NAME`, or NAME on the PATH; a missing one fails the test with the install hint.
+fn find(name: &str) -> PathBuf {
+    let standard = Path::new("/usr/bin").join(name);
+    if standard.is_file() {
+        return standard;
+    }
+    let on_path = std::env::var_os("PATH").and_then(|path| {
+        std::env::split_paths(&path)
+            .map(|dir| dir.join(name))
+            .find(|candidate| candidate.is_file())
+    });
+    on_path.unwrap_or_else(|| {
+        panic!(
+            "{name} is not installed: the browser test needs Debian's chromium and \
+             chromium-driver (`apt-get install -y chromium chromium-driver`; .ci/run does it)"
+        )
+    })
+}
