@@ -10,20 +10,20 @@
 
 mod work;
 
+use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use bytes::Bytes;
 use futures_util::FutureExt as _;
 use tokio::time::Instant;
 
 use crate::client::Client;
-use crate::config::{Config, ConfigError, Mode};
+use crate::config::{Backend, Config, ConfigError, Mode};
 use crate::crypto::{CryptoError, MsgCrypt, find_encrypt};
 use crate::deadline::{Inflight, Work, race};
 use crate::dedup::{self, Claim, Decision, Dedup, Fate};
 use crate::endpoint::{CallbackError, CallbackQuery};
-use crate::error::{Error, Secret};
+use crate::error::Error;
 use crate::media::MediaCache;
 use crate::message::{self, Incoming};
 use crate::reply::render;
@@ -49,7 +49,6 @@ pub struct Bot<S = ()> {
 
 struct Inner<S> {
     config: Config,
-    token: Secret,
     router: Router<S>,
     client: Client,
     media: MediaCache,
@@ -64,7 +63,7 @@ struct Inner<S> {
 #[non_exhaustive]
 pub enum Answer {
     /// Reply XML.
-    Reply(Bytes),
+    Reply(String),
     /// No reply (or the reply follows through customer service): WeChat shows nothing and
     /// does not retry.
     Success,
@@ -75,8 +74,9 @@ impl Answer {
     fn of(fate: Fate, header: &crate::message::Header) -> Self {
         match fate {
             // Rendered again for this delivery: only `CreateTime` can differ.
-            Fate::Replied(reply) => render(header, &reply, unix_now())
-                .map_or(Self::Success, |xml| Self::Reply(Bytes::from(xml))),
+            Fate::Replied(reply) => {
+                render(header, &reply, unix_now()).map_or(Self::Success, Self::Reply)
+            }
             Fate::Ack | Fate::Deferred => Self::Success,
         }
     }
@@ -116,9 +116,14 @@ impl<S: Clone + Send + Sync + 'static> Bot<S> {
     pub fn new(config: &Config, router: Router<S>) -> Result<Self, Error> {
         config.validate()?;
         router.check()?;
+        if config.store.backend != Backend::Memory {
+            tracing::warn!(
+                backend = ?config.store.backend,
+                "store.backend: persistent stores are not implemented yet; tokens and media ids stay in memory"
+            );
+        }
         let client = Client::new(config);
         let media = MediaCache::new(client.clone(), &config.media);
-        let token = config.account.token.clone();
         let server = &config.server;
         let dedup = Dedup::new(
             Duration::from_secs(server.dedup_ttl_secs),
@@ -126,7 +131,6 @@ impl<S: Clone + Send + Sync + 'static> Bot<S> {
         );
         let inner = Inner {
             config: config.clone(),
-            token,
             router,
             client,
             media,
@@ -148,21 +152,17 @@ impl<S: Clone + Send + Sync + 'static> Bot<S> {
 
     /// URL verification (CONTRACT §4.1): the `echostr` to answer when the signature holds.
     pub fn verify(&self, query: &CallbackQuery) -> Result<String, CallbackError> {
-        let required =
-            |value: &Option<String>, name| value.clone().ok_or(CallbackError::Missing(name));
-        let signature = required(&query.signature, "signature")?;
-        let timestamp = required(&query.timestamp, "timestamp")?;
-        let nonce = required(&query.nonce, "nonce")?;
-        let echostr = required(&query.echostr, "echostr")?;
-        let parts = &mut [
-            self.inner.token.expose(),
-            timestamp.as_str(),
-            nonce.as_str(),
+        let fields = [
+            ("signature", &query.signature),
+            ("timestamp", &query.timestamp),
+            ("nonce", &query.nonce),
+            ("echostr", &query.echostr),
         ];
-        if !signature::verify(parts, &signature) {
-            return Err(CallbackError::BadSignature);
+        if let Some((name, _)) = fields.iter().find(|(_, value)| value.is_none()) {
+            return Err(CallbackError::Missing(name));
         }
-        Ok(echostr)
+        self.check_signature(query)?;
+        Ok(query.echostr.clone().unwrap_or_default())
     }
 
     /// One callback POST (CONTRACT §4.2): checks the signature, opens an encrypted body,
@@ -233,8 +233,20 @@ impl<S: Clone + Send + Sync + 'static> Bot<S> {
 
     async fn dispatch_at(&self, message: Arc<Incoming>, received: Instant) -> Answer {
         let inner = &self.inner;
-        let Some(handler) = inner.router.route(Arc::clone(&message), &inner.client) else {
-            return Answer::Success;
+        // Extractors and the synchronous part of a handler run here: a panic is caught too.
+        let routed = std::panic::catch_unwind(AssertUnwindSafe(|| {
+            inner.router.route(Arc::clone(&message), &inner.client)
+        }));
+        let handler = match routed {
+            Ok(Some(handler)) => handler,
+            Ok(None) => return Answer::Success,
+            Err(panic) => {
+                work::log_failure(
+                    &message.header,
+                    &format!("handler panicked: {}", work::panic_message(panic.as_ref())),
+                );
+                return Answer::Success;
+            }
         };
         let event_key = message.event().and_then(|event| event.key());
         // A repeat drops the handler future unpolled, so the handler never runs again.
@@ -249,11 +261,12 @@ impl<S: Clone + Send + Sync + 'static> Bot<S> {
         let mut work: Work = Box::pin(self.clone().work(Arc::clone(&message), handler));
         // Most handlers finish at once (text, keywords, cached media): no task, no timer.
         if let Some(done) = (&mut work).now_or_never() {
-            let answer = done.as_ref().map_or(Answer::Success, |prepared| {
-                Answer::Reply(prepared.xml.clone())
-            });
-            decision.decide(Fate::of(done));
-            return answer;
+            let Some(prepared) = done else {
+                decision.decide(Fate::Ack);
+                return Answer::Success;
+            };
+            decision.decide(Fate::Replied(prepared.reply));
+            return Answer::Reply(prepared.xml);
         }
         let slot = decision.slot();
         let deadline = received + Duration::from_millis(inner.config.server.reply_deadline_ms);
@@ -269,19 +282,16 @@ impl<S: Clone + Send + Sync + 'static> Bot<S> {
         Answer::of(slot.settled().await, &header)
     }
 
+    /// `signature` over the token, `timestamp` and `nonce`; a missing part is a bad
+    /// signature, not a bad request (CONTRACT §4.2 answers 403).
     fn check_signature(&self, query: &CallbackQuery) -> Result<(), CallbackError> {
-        // A missing part is a bad signature, not a bad request: CONTRACT §4.2 answers 403.
         let (Some(signature), Some(timestamp), Some(nonce)) =
             (&query.signature, &query.timestamp, &query.nonce)
         else {
             return Err(CallbackError::BadSignature);
         };
-        let parts = &mut [
-            self.inner.token.expose(),
-            timestamp.as_str(),
-            nonce.as_str(),
-        ];
-        if signature::verify(parts, signature) {
+        let token = self.inner.config.account.token.expose();
+        if signature::verify(&mut [token, timestamp, nonce], signature) {
             Ok(())
         } else {
             Err(CallbackError::BadSignature)
@@ -301,10 +311,9 @@ fn open(crypt: &MsgCrypt, query: &CallbackQuery, body: &[u8]) -> Result<String, 
 }
 
 /// `xml` in the encrypted envelope, with its own timestamp and a fresh nonce.
-fn seal(crypt: &MsgCrypt, xml: &[u8]) -> Bytes {
-    let xml = String::from_utf8_lossy(xml);
+fn seal(crypt: &MsgCrypt, xml: &str) -> String {
     let nonce = getrandom::u32().unwrap_or_default().to_string();
-    Bytes::from(crypt.seal(&xml, &unix_now().to_string(), &nonce))
+    crypt.seal(xml, &unix_now().to_string(), &nonce)
 }
 
 /// Seconds since the Unix epoch.

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
+use actix_web::middleware::{Condition, from_fn};
 use actix_web::{App, HttpServer};
 use clap::{Parser, Subcommand};
 use tracing_subscriber::EnvFilter;
@@ -93,12 +94,18 @@ pub async fn serve_until<S: Clone + Send + Sync + 'static>(
 ) -> std::io::Result<()> {
     let addr = bot.config().server.bind_addr()?;
     let factory = bot.clone();
-    let server =
-        HttpServer::new(move || App::new().configure(endpoint::configure(factory.clone())))
-            .disable_signals()
-            .shutdown_timeout(5)
-            .bind(addr)
-            .map_err(|err| std::io::Error::new(err.kind(), format!("cannot bind {addr}: {err}")))?;
+    let server = HttpServer::new(move || {
+        App::new()
+            .wrap(Condition::new(
+                endpoint::logging(),
+                from_fn(endpoint::log_request),
+            ))
+            .configure(endpoint::configure(factory.clone()))
+    })
+    .disable_signals()
+    .shutdown_timeout(5)
+    .bind(addr)
+    .map_err(|err| std::io::Error::new(err.kind(), format!("cannot bind {addr}: {err}")))?;
     let bound = server.addrs().first().copied().unwrap_or(addr);
     let mut stdout = std::io::stdout().lock();
     writeln!(stdout, "listening on http://{bound}")?;

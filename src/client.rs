@@ -23,6 +23,9 @@ use crate::config::{Config, TokenEndpoint};
 use crate::error::Secret;
 use token::TokenManager;
 
+/// The one call that must not be repeated blindly.
+const CUSTOM_SEND: &str = "/cgi-bin/message/custom/send";
+
 /// Attempts for a call that meets busy, 5xx or connection errors: the first and two retries.
 const ATTEMPTS: u32 = 3;
 /// The first back-off; it doubles per retry (0.2 s, 0.4 s), well inside WeChat's 5 s.
@@ -116,7 +119,10 @@ impl ClientError {
         match self {
             Self::Api(err) => err.is_busy(),
             Self::Status { status, .. } => *status >= 500,
-            Self::Http { .. } => true,
+            // A request that may have reached WeChat (a timeout after sending) is repeated
+            // only where repeating is harmless: a second customer-service send would show
+            // the user the reply twice.
+            Self::Http { path, source } => source.is_connect() || path != CUSTOM_SEND,
             Self::Decode { .. } | Self::NoCredentials => false,
         }
     }
@@ -256,7 +262,7 @@ impl Client {
             });
         }
         // WeChat reports errors as JSON under 200, sometimes labelled text/plain.
-        if body.first() == Some(&b'{')
+        if body.trim_ascii_start().first() == Some(&b'{')
             && let Ok(envelope) = serde_json::from_slice::<Envelope>(&body)
             && envelope.errcode != 0
         {

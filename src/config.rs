@@ -26,7 +26,7 @@ pub struct Config {
     pub api: ApiConfig,
     /// `[media]`: the upload-on-demand cache.
     pub media: MediaConfig,
-    /// `[store]`: where tokens and media ids persist.
+    /// `[store]`: where tokens and media ids are to persist (only `memory` is implemented).
     pub store: StoreConfig,
 }
 
@@ -192,7 +192,8 @@ impl Default for StoreConfig {
     }
 }
 
-/// Where tokens and media ids persist.
+/// Where tokens and media ids are to persist; `file` and `redis` are accepted but not yet
+/// implemented (a warning at start-up), so everything stays in memory.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 #[non_exhaustive]
@@ -205,6 +206,14 @@ pub enum Backend {
     /// A redis server at `store.url`.
     Redis,
 }
+
+/// Keys whose environment values are taken as written, never as numbers or booleans.
+const VERBATIM: [&str; 4] = [
+    "account.appid",
+    "account.secret",
+    "account.token",
+    "account.encoding_aes_key",
+];
 
 /// Every problem found in a configuration, each naming its key.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -236,7 +245,17 @@ impl Config {
         let env = Env::prefixed("WXBOT_")
             .filter(|key| key.as_str().contains("__"))
             .split("__");
-        let config: Self = figment.merge(env).extract().map_err(|err| ConfigError {
+        // Env reads values as TOML-ish data (`0123` becomes 123); credentials keep their text.
+        let verbatim: Vec<(String, String)> = env
+            .iter()
+            .filter(|(key, _)| VERBATIM.contains(&key.as_str()))
+            .map(|(key, value)| (key.as_str().to_owned(), value))
+            .collect();
+        let mut figment = figment.merge(env);
+        for (key, value) in verbatim {
+            figment = figment.merge(Serialized::default(&key, value));
+        }
+        let config: Self = figment.extract().map_err(|err| ConfigError {
             problems: err.into_iter().map(|err| describe(&err)).collect(),
         })?;
         config.validate()?;
@@ -360,9 +379,17 @@ fn describe(err: &figment::Error) -> String {
         }
         _ => String::new(),
     };
+    // TOML syntax errors span several lines (a snippet and a caret): keep the prose only.
+    let kind = err.kind.to_string();
+    let prose: Vec<&str> = kind
+        .lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty() && !line.contains('|'))
+        .collect();
+    let kind = prose.join(": ");
     match key.as_str() {
-        "" => format!("{}{origin}", err.kind),
-        _ => format!("{key}: {}{origin}", err.kind),
+        "" => format!("{kind}{origin}"),
+        _ => format!("{key}: {kind}{origin}"),
     }
 }
 

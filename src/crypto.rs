@@ -6,6 +6,7 @@
 //! request and the status codes (`endpoint`), and parsing the decrypted XML, with the same
 //! hostile-input rules as a plain body ([`message::parse`](crate::message::parse)).
 
+mod envelope;
 mod frame;
 
 use std::borrow::Cow;
@@ -20,7 +21,6 @@ use base64::engine::{GeneralPurpose, GeneralPurposeConfig};
 
 use crate::message::ParseError;
 use crate::message::scan;
-use crate::reply::push_cdata;
 use crate::signature;
 
 /// The length of an EncodingAESKey, in characters.
@@ -216,9 +216,7 @@ impl MsgCrypt {
     ///
     /// If the operating system's random source fails, or `reply_xml` is 4 GiB or longer.
     pub fn seal(&self, reply_xml: &str, timestamp: &str, nonce: &str) -> String {
-        let mut random = [0; 16];
-        getrandom::fill(&mut random).expect("the operating system's random source failed");
-        let encrypt = self.encrypt(reply_xml, &random);
+        let encrypt = self.encrypt(reply_xml, &fresh_random());
         self.envelope(&encrypt, timestamp, nonce)
     }
 
@@ -255,23 +253,17 @@ impl MsgCrypt {
             .decrypt_blocks(blocks);
         frame::open(frame, &self.appid)
     }
+}
 
-    fn envelope(&self, encrypt: &str, timestamp: &str, nonce: &str) -> String {
-        let msg_signature = signature::sign(&mut [self.token.as_str(), timestamp, nonce, encrypt]);
-        let mut out = String::with_capacity(encrypt.len() + timestamp.len() + nonce.len() + 190);
-        // Base64 and hex never contain `]]>`: their CDATA needs no splitting.
-        out.push_str("<xml><Encrypt><![CDATA[");
-        out.push_str(encrypt);
-        out.push_str("]]></Encrypt><MsgSignature><![CDATA[");
-        out.push_str(&msg_signature);
-        // TimeStamp is plain text, as in WXBizMsgCrypt's own replies.
-        out.push_str("]]></MsgSignature><TimeStamp>");
-        out.push_str(&quick_xml::escape::escape(timestamp));
-        out.push_str("</TimeStamp><Nonce>");
-        push_cdata(&mut out, nonce);
-        out.push_str("</Nonce></xml>");
-        out
-    }
+/// A fresh random frame prefix.
+///
+/// # Panics
+///
+/// If the operating system's random source fails.
+fn fresh_random() -> [u8; 16] {
+    let mut random = [0; 16];
+    getrandom::fill(&mut random).expect("the operating system's random source failed");
+    random
 }
 
 /// The ciphertext of an encrypted callback body: the text of its `<Encrypt>` element.

@@ -11,7 +11,6 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use bytes::Bytes;
 use tokio::sync::Notify;
 use tokio::time::Instant;
 
@@ -27,7 +26,7 @@ pub(crate) struct Prepared {
     /// at send time is uploaded again from here.
     pub(crate) original: Option<Reply>,
     /// The passive reply XML.
-    pub(crate) xml: Bytes,
+    pub(crate) xml: String,
 }
 
 /// A message's work: handler, media, rendering; `None` when there is nothing to send.
@@ -111,7 +110,7 @@ mod tests {
         Prepared {
             reply: Reply::text(text),
             original: None,
-            xml: Bytes::new(),
+            xml: String::new(),
         }
     }
 

@@ -178,13 +178,14 @@ impl Dedup {
     }
 
     /// Starts a new generation when the current one is a TTL old or half the capacity full,
-    /// returning the generation that expires.
-    fn rotate(&self, generations: &mut Generations) -> Generation {
+    /// returning the generation that expires. Messages still being decided are carried over:
+    /// dropping one would let its retry run the handler again.
+    fn rotate(&self, generations: &mut Generations) -> Option<Generation> {
         let full = generations.current.len() >= self.capacity / 2;
         let now = Instant::now();
         let aged = now.duration_since(generations.started) >= self.ttl;
         if !aged && !full {
-            return Generation::default();
+            return None;
         }
         if full
             && !aged
@@ -200,7 +201,12 @@ impl Dedup {
         }
         generations.started = now;
         let current = mem::take(&mut generations.current);
-        mem::replace(&mut generations.previous, current)
+        let mut expired = mem::replace(&mut generations.previous, current);
+        let undecided: Vec<_> = expired
+            .extract_if(|_, slot| slot.fate.get().is_none())
+            .collect();
+        generations.current.extend(undecided);
+        Some(expired)
     }
 }
 
@@ -264,6 +270,22 @@ mod tests {
             is_owner(&dedup.claim("a".to_owned())),
             "gone after two generations"
         );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn messages_still_being_decided_survive_rotation() {
+        let dedup = Dedup::new(Duration::from_secs(30), 100);
+        let owner = dedup.claim("slow".to_owned());
+        for i in 0..500 {
+            drop(dedup.claim(format!("key{i}")));
+        }
+        tokio::time::advance(Duration::from_secs(90)).await;
+        drop(dedup.claim("later".to_owned()));
+        assert!(
+            !is_owner(&dedup.claim("slow".to_owned())),
+            "the undecided message is kept"
+        );
+        drop(owner);
     }
 
     #[tokio::test(start_paused = true)]

@@ -3,9 +3,10 @@
 //! One process runs three things: the bot (your router behind the real callback endpoint,
 //! [`crate::endpoint::configure`]), the WeChat API emulator ([`crate::emulator::Emulator`]) as
 //! its `api.base_url`, and a chat page where you play a WeChat user. Every message the page
-//! sends is written as WeChat's XML, signed as WeChat signs it and POSTed to the callback over
-//! HTTP with WeChat's delivery rules ([`crate::emulator::Pusher`]: a 5-second cut-off, up to
-//! three deliveries of the same message). Replies come back rendered as WeChat shows them, and
+//! sends is written as WeChat's XML, signed (and in safe or compatible mode encrypted) as
+//! WeChat does it and POSTed to the callback over HTTP with WeChat's delivery rules
+//! ([`crate::emulator::Pusher`]: a 5-second cut-off, up to three deliveries of the same
+//! message). Replies come back opened and rendered as WeChat shows them, and
 //! messages the bot sends later through the customer-service API reach the page as they
 //! arrive (server-sent events).
 //!
@@ -54,7 +55,11 @@ use std::time::Duration;
 use actix_web::dev::ServerHandle;
 use tokio::task::JoinHandle;
 
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD_NO_PAD;
+
 use crate::config::{AccountConfig, Config, ConfigError, Mode};
+use crate::crypto::MsgCrypt;
 use crate::emulator::{self, Emulator};
 use crate::error::{Error, Secret};
 use crate::router::Router;
@@ -130,8 +135,11 @@ impl fmt::Debug for Playground {
 impl Playground {
     /// Starts the playground for `router` on `config`'s account, on `127.0.0.1:options.port`.
     ///
-    /// Whatever `config` says, the API is the emulator's and the mode is plain (the only one
-    /// the page speaks today); an empty token, appid or secret is made up. Call it inside a
+    /// Whatever `config` says, the API is the emulator's. An empty token, appid or secret is
+    /// made up, and so is the EncodingAESKey of a plain-mode account without one. The bot runs
+    /// in compatible mode, which answers the page in any mode it picks, unless the account is
+    /// in safe mode: then it stays so, and refuses plain messages as it would in production.
+    /// Call it inside a
     /// tokio runtime (an actix `System` is one): the server runs as a task of it, its workers
     /// on their own threads. Fails on an invalid configuration or router, a callback path the
     /// page uses, or a port that cannot be bound.
@@ -145,10 +153,7 @@ impl Playground {
         })?;
         server::check_path(&config.server.path)?;
         fill_account(&mut config.account);
-        if config.account.mode != Mode::Plain {
-            tracing::warn!("the playground speaks plain mode only for now; account.mode ignored");
-            config.account.mode = Mode::Plain;
-        }
+        let key_made_up = choose_mode(&mut config.account);
         let emulator =
             Emulator::with_account(&config.account.appid, config.account.secret.expose())?;
         config.api.base_url = emulator.base_url();
@@ -167,10 +172,14 @@ impl Playground {
         })?;
         let base = format!("http://{}", listener.local_addr()?);
         let callback_url = format!("{base}{}", config.server.path);
-        let pusher = emulator::Pusher::new(callback_url.clone(), config.account.token.expose())
+        let mut pusher = emulator::Pusher::new(callback_url.clone(), config.account.token.expose())
             .cutoff(options.cutoff)
             .deliveries(options.deliveries);
-        let shared = server::Shared::new(&config, emulator.clone(), pusher);
+        // Some: the bot has just accepted the key, and the mode is not plain.
+        if let Ok(Some(crypt)) = config.crypt() {
+            pusher = pusher.crypt(crypt);
+        }
+        let shared = server::Shared::new(&config, emulator.clone(), pusher, key_made_up);
         let hub = shared.hub();
         let server = server::run(listener, shared, bot)?;
         let handle = server.handle();
@@ -226,6 +235,34 @@ pub fn dev_config(file: Option<&Path>) -> Result<Config, ConfigError> {
         None if Path::new("wxbot.toml").is_file() => Config::load(None),
         None => Ok(Config::default()),
     }
+}
+
+/// Sets the bot's mode: compatible, which answers plain and encrypted messages alike, so
+/// the page may send in any mode; safe stays safe. A plain account without a usable key gets
+/// one made up; whether it did is the answer.
+fn choose_mode(account: &mut AccountConfig) -> bool {
+    let key = account.encoding_aes_key.expose();
+    let made_up = account.mode == Mode::Plain
+        && match MsgCrypt::new(key, account.token.expose(), &account.appid) {
+            Ok(_) => false,
+            Err(_) if key.is_empty() => true,
+            Err(err) => {
+                tracing::warn!("account.encoding_aes_key: {err}; the playground makes one up");
+                true
+            }
+        };
+    if made_up {
+        let mut bytes = [0; 32];
+        for chunk in bytes.chunks_mut(8) {
+            chunk.copy_from_slice(&emulator::random_u64().to_le_bytes());
+        }
+        // 32 bytes are 43 base64 characters and a dropped `=`, as the console shows keys.
+        account.encoding_aes_key = Secret::new(STANDARD_NO_PAD.encode(bytes));
+    }
+    if account.mode != Mode::Safe {
+        account.mode = Mode::Compatible;
+    }
+    made_up
 }
 
 /// Makes up what the account lacks: a local bot needs a token, and the emulator an appid and

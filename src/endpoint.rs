@@ -11,11 +11,10 @@ use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::StatusCode;
 use actix_web::http::header::{CONTENT_LENGTH, ContentType};
-use actix_web::middleware::{Condition, Next, from_fn};
+use actix_web::middleware::Next;
 use actix_web::web::{self, Bytes, BytesMut};
 use actix_web::{HttpRequest, HttpResponse, ResponseError};
 use futures_util::StreamExt as _;
-use serde::Deserialize;
 
 use crate::bot::{Answer, Bot};
 use crate::crypto::CryptoError;
@@ -23,7 +22,7 @@ use crate::message::{Incoming, ParseError};
 
 /// The query string of a callback; every field optional, so a missing one is answered with
 /// the contract's status (403 or 400) rather than actix's generic 400.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default)]
 #[non_exhaustive]
 pub struct CallbackQuery {
     /// `signature`: sha1 of the sorted token, timestamp and nonce.
@@ -40,6 +39,31 @@ pub struct CallbackQuery {
     pub encrypt_type: Option<String>,
     /// `msg_signature`: the ciphertext's signature.
     pub msg_signature: Option<String>,
+}
+
+impl CallbackQuery {
+    /// Reads the parameters WeChat sends from a query string. Unknown parameters are
+    /// ignored, the first of repeated ones wins, and nothing here fails: a query that makes
+    /// no sense simply lacks a valid signature (403).
+    pub fn parse(query: &str) -> Self {
+        let mut parsed = Self::default();
+        for (name, value) in form_urlencoded::parse(query.as_bytes()) {
+            let slot = match &*name {
+                "signature" => &mut parsed.signature,
+                "timestamp" => &mut parsed.timestamp,
+                "nonce" => &mut parsed.nonce,
+                "echostr" => &mut parsed.echostr,
+                "openid" => &mut parsed.openid,
+                "encrypt_type" => &mut parsed.encrypt_type,
+                "msg_signature" => &mut parsed.msg_signature,
+                _ => continue,
+            };
+            if slot.is_none() {
+                *slot = Some(value.into_owned());
+            }
+        }
+        parsed
+    }
 }
 
 /// Why a callback request is refused.
@@ -116,8 +140,8 @@ pub fn configure<S: Clone + Send + Sync + 'static>(
     move |cfg| {
         let path = bot.config().server.path.clone();
         let verifier = bot.clone();
-        let verify = move |query: web::Query<CallbackQuery>| {
-            let result = verifier.verify(&query);
+        let verify = move |req: HttpRequest| {
+            let result = verifier.verify(&CallbackQuery::parse(req.query_string()));
             async move {
                 result.map(|echo| {
                     HttpResponse::Ok()
@@ -126,16 +150,15 @@ pub fn configure<S: Clone + Send + Sync + 'static>(
                 })
             }
         };
-        let callback =
-            move |query: web::Query<CallbackQuery>, req: HttpRequest, payload: web::Payload| {
-                let bot = bot.clone();
-                async move { callback(&bot, &query, &req, payload).await }
-            };
-        // Decided once: with `RUST_LOG=warn` the access log costs nothing per request.
-        let logging = tracing::enabled!(target: "wxbot::endpoint", tracing::Level::INFO);
+        let callback = move |req: HttpRequest, payload: web::Payload| {
+            let bot = bot.clone();
+            async move {
+                let query = CallbackQuery::parse(req.query_string());
+                callback(&bot, &query, &req, payload).await
+            }
+        };
         cfg.service(
             web::resource(path)
-                .wrap(Condition::new(logging, from_fn(access_log)))
                 .route(web::get().to(verify))
                 .route(web::post().to(callback)),
         );
@@ -207,8 +230,15 @@ struct Logged(Arc<Incoming>);
 /// Why a request was refused, left on the response for the access log.
 struct Refusal(String);
 
-/// One line per request: method, path, status, latency, MsgType and MsgId where known.
-async fn access_log(
+/// Whether to mount [`log_request`]: decided once, so with `RUST_LOG` above `info` the
+/// access log costs nothing per request.
+pub(crate) fn logging() -> bool {
+    tracing::enabled!(target: "wxbot::endpoint", tracing::Level::INFO)
+}
+
+/// One line per request, any path: method, path, status, latency, MsgType and MsgId where
+/// known. Wrap the app: `.wrap(Condition::new(logging(), from_fn(log_request)))`.
+pub(crate) async fn log_request(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {

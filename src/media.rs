@@ -161,50 +161,33 @@ impl MediaCache {
     }
 
     /// `reply` with every local file replaced by its media id.
-    pub async fn resolve_reply(&self, reply: Reply) -> Result<Reply, MediaError> {
-        Ok(match reply {
-            Reply::Image(media) => Reply::Image(self.source(MediaKind::Image, media).await?),
-            Reply::Voice(media) => Reply::Voice(self.source(MediaKind::Voice, media).await?),
-            Reply::Video(mut video) => {
-                video.media = self.source(MediaKind::Video, video.media).await?;
-                Reply::Video(video)
-            }
-            Reply::Music(mut music) => {
-                music.thumb = self.source(MediaKind::Thumb, music.thumb).await?;
-                Reply::Music(music)
-            }
-            other => other,
-        })
+    pub async fn resolve_reply(&self, mut reply: Reply) -> Result<Reply, MediaError> {
+        if let Some((kind, media)) = reply.media_mut()
+            && let MediaSource::File(path) = media
+        {
+            *media = MediaSource::Id(self.resolve(kind, path).await?);
+        }
+        Ok(reply)
     }
 
-    /// Forgets the cached ids `reply` carries (after WeChat called one invalid, 40007), so
-    /// the next resolve uploads again.
-    pub fn forget(&self, reply: &Reply) {
-        let id = |media: &MediaSource| match media {
-            MediaSource::Id(id) => Some(id.clone()),
-            MediaSource::File(_) => None,
+    /// Forgets the cached id `reply` carries (after WeChat called it invalid, 40007), so the
+    /// next resolve uploads again.
+    pub async fn forget(&self, reply: &Reply) {
+        let Some((_, MediaSource::Id(stale))) = reply.media() else {
+            return;
         };
-        let stale = match reply {
-            Reply::Image(media) | Reply::Voice(media) => id(media),
-            Reply::Video(video) => id(&video.media),
-            Reply::Music(music) => id(&music.thumb),
-            _ => None,
-        };
-        let Some(stale) = stale else { return };
-        for slot in &self.inner.slots {
-            // A slot being uploaded right now is about to hold a fresh id anyway.
-            if let Ok(mut entry) = slot.value().try_lock()
-                && entry.as_ref().is_some_and(|entry| entry.media_id == stale)
-            {
+        // Cloned out first: no map guard may live across the awaits below.
+        let slots: Vec<Slot> = self
+            .inner
+            .slots
+            .iter()
+            .map(|slot| Arc::clone(slot.value()))
+            .collect();
+        for slot in slots {
+            let mut entry = slot.lock().await;
+            if entry.as_ref().is_some_and(|entry| entry.media_id == *stale) {
                 *entry = None;
             }
-        }
-    }
-
-    async fn source(&self, kind: MediaKind, media: MediaSource) -> Result<MediaSource, MediaError> {
-        match media {
-            MediaSource::File(path) => Ok(MediaSource::Id(self.resolve(kind, &path).await?)),
-            id => Ok(id),
         }
     }
 

@@ -12,6 +12,7 @@ pub use custom::custom_message;
 pub(crate) use render::push_cdata;
 pub use render::{RenderError, render};
 
+use crate::client::MediaKind;
 use crate::ids::MediaId;
 
 /// The most articles one news reply may carry.
@@ -259,6 +260,31 @@ impl Reply {
             Self::Music(_) => "music",
             Self::News(_) => "news",
             Self::TransferCustomerService { .. } => "transfer_customer_service",
+        }
+    }
+}
+
+impl Reply {
+    /// The reply's media and the kind it uploads as: an image, a voice, a video, or a music
+    /// card's cover (`thumb`). Text, news and transfers carry none.
+    pub fn media(&self) -> Option<(MediaKind, &MediaSource)> {
+        match self {
+            Self::Image(media) => Some((MediaKind::Image, media)),
+            Self::Voice(media) => Some((MediaKind::Voice, media)),
+            Self::Video(video) => Some((MediaKind::Video, &video.media)),
+            Self::Music(music) => Some((MediaKind::Thumb, &music.thumb)),
+            Self::Text(_) | Self::News(_) | Self::TransferCustomerService { .. } => None,
+        }
+    }
+
+    /// Like [`media`](Self::media), to replace it.
+    pub fn media_mut(&mut self) -> Option<(MediaKind, &mut MediaSource)> {
+        match self {
+            Self::Image(media) => Some((MediaKind::Image, media)),
+            Self::Voice(media) => Some((MediaKind::Voice, media)),
+            Self::Video(video) => Some((MediaKind::Video, &mut video.media)),
+            Self::Music(music) => Some((MediaKind::Thumb, &mut music.thumb)),
+            Self::Text(_) | Self::News(_) | Self::TransferCustomerService { .. } => None,
         }
     }
 }

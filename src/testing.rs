@@ -105,7 +105,7 @@ impl<S: Clone + Send + Sync + 'static> TestBot<S> {
             Ok(outcome) => match outcome.answer {
                 Answer::Reply(xml) => TestResponse {
                     status: 200,
-                    body: String::from_utf8_lossy(&xml).into_owned(),
+                    body: xml,
                 },
                 Answer::Success => TestResponse {
                     status: 200,
@@ -154,15 +154,7 @@ impl TestResponse {
     /// The reply inside an encrypted answer, checked against its `MsgSignature`; `None` when
     /// the answer is not a well-signed envelope for `config`'s account.
     pub fn open(&self, config: &Config) -> Option<Self> {
-        let crypt = config.crypt().ok()??;
-        let (signature, timestamp, nonce) = (
-            self.field("MsgSignature")?,
-            self.field("TimeStamp")?,
-            self.field("Nonce")?,
-        );
-        let body = crypt
-            .open(&signature, &timestamp, &nonce, &self.field("Encrypt")?)
-            .ok()?;
+        let body = config.crypt().ok()??.open_reply(&self.body).ok()?;
         Some(Self {
             status: self.status,
             body,
@@ -215,7 +207,8 @@ pub fn config_in(mode: crate::config::Mode) -> Config {
     config
 }
 
-/// `xml` encrypted for `config`'s account, with the query WeChat sends alongside
+/// `xml` encrypted for `config`'s account as WeChat sends it in safe mode: the body
+/// `<xml><ToUserName/><Encrypt/></xml>` (`xml`'s `ToUserName`), and the query alongside
 /// (`signature`, `encrypt_type=aes`, `msg_signature`).
 ///
 /// # Panics
@@ -224,20 +217,10 @@ pub fn encrypted(config: &Config, xml: &str) -> (CallbackQuery, String) {
     let Ok(Some(crypt)) = config.crypt() else {
         panic!("encrypted(): the configuration has no valid safe-mode key");
     };
-    let envelope = crypt.seal(xml, TIMESTAMP, NONCE);
-    let field = |name: &str| {
-        scan::scan(&envelope)
-            .ok()
-            .and_then(|f| f.get(name).map(str::to_owned))
-    };
-    let (encrypt, msg_signature) = (field("Encrypt"), field("MsgSignature"));
-    let body = format!(
-        "<xml><ToUserName><![CDATA[gh_test_account]]></ToUserName><Encrypt><![CDATA[{}]]></Encrypt></xml>",
-        encrypt.unwrap_or_default()
-    );
+    let (body, msg_signature) = crypt.seal_callback(xml, false, TIMESTAMP, NONCE);
     let query = CallbackQuery {
         encrypt_type: Some("aes".to_owned()),
-        msg_signature,
+        msg_signature: Some(msg_signature),
         ..signed(config)
     };
     (query, body)

@@ -4,13 +4,12 @@
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 
-use bytes::Bytes;
 use futures_util::FutureExt as _;
 
 use super::{Bot, unix_now};
 use crate::client::{ClientError, SendError};
 use crate::deadline::Prepared;
-use crate::message::Incoming;
+use crate::message::{Header, Incoming};
 use crate::reply::{MediaSource, Reply, render};
 use crate::router::HandlerFuture;
 
@@ -31,12 +30,7 @@ impl<S: Clone + Send + Sync + 'static> Bot<S> {
             Ok(Err(err)) => format!("handler failed: {err}"),
             Err(panic) => format!("handler panicked: {}", panic_message(panic.as_ref())),
         };
-        let header = &message.header;
-        tracing::error!(
-            msg_type = %header.msg_type,
-            msg_id = header.msg_id.as_ref().map(|id| id.as_str()),
-            "{failure}; answered success"
-        );
+        log_failure(&message.header, &failure);
         None
     }
 
@@ -53,7 +47,7 @@ impl<S: Clone + Send + Sync + 'static> Bot<S> {
         Ok(Prepared {
             reply,
             original,
-            xml: Bytes::from(xml),
+            xml,
         })
     }
 
@@ -68,7 +62,7 @@ impl<S: Clone + Send + Sync + 'static> Bot<S> {
             && err.is_media_invalid()
         {
             tracing::info!("media id expired before the late send; uploading again");
-            self.inner.media.forget(&late.reply);
+            self.inner.media.forget(&late.reply).await;
             result = match self.inner.media.resolve_reply(original).await {
                 Ok(reply) => client.send_reply(to, &reply).await,
                 Err(err) => {
@@ -99,18 +93,23 @@ impl<S: Clone + Send + Sync + 'static> Bot<S> {
     }
 }
 
-/// Whether any of the reply's media is a local file.
+/// Whether the reply's media is a local file.
 fn names_files(reply: &Reply) -> bool {
-    let file = |media: &MediaSource| matches!(media, MediaSource::File(_));
-    match reply {
-        Reply::Image(media) | Reply::Voice(media) => file(media),
-        Reply::Video(video) => file(&video.media),
-        Reply::Music(music) => file(&music.thumb),
-        _ => false,
-    }
+    reply
+        .media()
+        .is_some_and(|(_, media)| matches!(media, MediaSource::File(_)))
 }
 
-fn panic_message(panic: &(dyn std::any::Any + Send)) -> &str {
+/// The error hook: one line with the message's type and id.
+pub(super) fn log_failure(header: &Header, failure: &str) {
+    tracing::error!(
+        msg_type = %header.msg_type,
+        msg_id = header.msg_id.as_ref().map(|id| id.as_str()),
+        "{failure}; answered success"
+    );
+}
+
+pub(super) fn panic_message(panic: &(dyn std::any::Any + Send)) -> &str {
     if let Some(message) = panic.downcast_ref::<&str>() {
         message
     } else if let Some(message) = panic.downcast_ref::<String>() {

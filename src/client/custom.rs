@@ -37,8 +37,7 @@ impl Client {
     /// Sends a customer-service message given as the API's JSON
     /// (`{"touser": …, "msgtype": …, "<msgtype>": {…}}`).
     pub async fn send_custom(&self, message: &serde_json::Value) -> Result<(), ClientError> {
-        self.post_json("/cgi-bin/message/custom/send", message)
-            .await
+        self.post_json(super::CUSTOM_SEND, message).await
     }
 
     /// Shows (`true`) or hides the "typing…" indicator to `to`.

@@ -136,7 +136,7 @@ impl Client {
             })
             .await?;
         let textual = content_type.contains("json") || content_type.starts_with("text/");
-        if textual && body.first() == Some(&b'{') {
+        if textual && body.trim_ascii_start().first() == Some(&b'{') {
             let video: VideoAnswer = decode(path, &body)?;
             return Ok(Downloaded::VideoUrl(video.video_url));
         }

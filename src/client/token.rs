@@ -50,7 +50,8 @@ impl TokenManager {
             return Ok(token);
         }
         let issued = fetch().await?;
-        let lifetime = Duration::from_secs(issued.expires_in);
+        // Capped: an absurd `expires_in` must not overflow the clock.
+        let lifetime = Duration::from_secs(issued.expires_in.min(86_400));
         // Short-lived tokens (tests, emulators) refresh at half-life instead.
         let margin = MARGIN.min(lifetime / 2);
         let token = Token {

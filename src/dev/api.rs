@@ -16,11 +16,17 @@ use serde_json::{Value, json};
 
 use super::inbound::{Head, MediaInfo, Message, unix_now};
 use super::server::{ACCOUNT, Shared};
-use super::view;
+use super::view::{self, View};
+use crate::config::Mode;
 use crate::emulator::Delivery;
 
 /// A message is small; this is room for the longest text WeChat's client lets a user type.
 const SEND_LIMIT: u64 = 64 * 1024;
+
+/// What a plain message to a safe-mode account comes to.
+const SAFE_REFUSES_PLAIN: &str = "refused with HTTP 403: the account is in safe mode \
+    (account.mode = \"safe\"), and a plain message has no msg_signature. WeChat never sends \
+    one to such an account: pick safe or compatible.";
 
 /// The openid of the page's user unless the page names another.
 const DEFAULT_USER: &str = "o_playground_user";
@@ -64,7 +70,7 @@ impl ResponseError for ApiError {
 /// `POST /api/send`'s body.
 #[derive(Debug, Deserialize)]
 struct SendRequest {
-    /// `plain`, `compatible` or `safe`; only `plain` today.
+    /// `plain` (the default), `compatible` or `safe`.
     #[serde(default)]
     mode: Option<String>,
     /// The sender's openid.
@@ -82,7 +88,7 @@ pub(super) async fn send(
     let body = read_limited(&req, payload, SEND_LIMIT).await?;
     let request: SendRequest = serde_json::from_slice(&body)
         .map_err(|err| ApiError::bad(format!("not a message the playground knows: {err}")))?;
-    check_mode(request.mode.as_deref())?;
+    let mode = check_mode(request.mode.as_deref())?;
     let user = check_user(request.user.as_deref())?;
     let message = request.message;
     message.check().map_err(ApiError::bad)?;
@@ -95,8 +101,8 @@ pub(super) async fn send(
     };
     let media = media_info(&shared, &message, &origin(&req))?;
     let xml = message.xml(&head, &media);
-    let delivery = shared.pusher.push(user, &xml).await;
-    Ok(HttpResponse::Ok().json(exchange(&shared, msg_id, &xml, &delivery)))
+    let delivery = shared.pusher.push_as(mode, user, &xml).await;
+    Ok(HttpResponse::Ok().json(exchange(&shared, mode, msg_id, &xml, &delivery)))
 }
 
 /// Checks that the media the message names exists, and describes it as WeChat would;
@@ -122,8 +128,15 @@ fn media_info(shared: &Shared, message: &Message, origin: &str) -> Result<MediaI
     Ok(info)
 }
 
-/// The page's view of one delivered message: the request, every delivery, the reply.
-fn exchange(shared: &Shared, msg_id: Option<u64>, xml: &str, delivery: &Delivery) -> Value {
+/// The page's view of one delivered message: the request (its XML, and the body as POSTed),
+/// every delivery, the reply (opened when it was encrypted).
+fn exchange(
+    shared: &Shared,
+    mode: Mode,
+    msg_id: Option<u64>,
+    xml: &str,
+    delivery: &Delivery,
+) -> Value {
     let attempts: Vec<_> = delivery
         .attempts
         .iter()
@@ -137,14 +150,28 @@ fn exchange(shared: &Shared, msg_id: Option<u64>, xml: &str, delivery: &Delivery
             })
         })
         .collect();
-    let reply = view::reply(delivery.answer(), delivery.attempts.len(), &shared.emulator);
+    let status = delivery.answer().and_then(|attempt| attempt.status);
+    let reply = if mode == Mode::Plain && shared.mode == Mode::Safe && status == Some(403) {
+        View::Failed {
+            message: SAFE_REFUSES_PLAIN.to_owned(),
+        }
+    } else {
+        view::reply(delivery, &shared.emulator)
+    };
+    let reply_xml = delivery
+        .opened
+        .as_ref()
+        .and_then(|opened| opened.as_ref().ok());
     json!({
         "msg_id": msg_id.map(|id| id.to_string()),
+        "mode": mode,
         "request": {
             "url": format!("{}?{}", shared.callback_path, delivery.query),
             "xml": xml,
+            "body": delivery.body,
         },
         "attempts": attempts,
+        "reply_xml": reply_xml,
         "reply": reply,
     })
 }
@@ -157,7 +184,9 @@ pub(super) async fn info(shared: Data<Shared>) -> HttpResponse {
         "callback": shared.callback_path,
         "api": shared.emulator.base_url(),
         "user": DEFAULT_USER,
-        "modes": ["plain"],
+        "modes": [Mode::Plain, Mode::Compatible, Mode::Safe],
+        "account_mode": shared.mode,
+        "key_made_up": shared.key_made_up,
         "cutoff_ms": shared.pusher.cutoff_duration().as_millis() as u64,
         "deliveries": shared.pusher.max_deliveries(),
     }))
@@ -172,13 +201,12 @@ pub(super) async fn not_found(req: HttpRequest) -> HttpResponse {
     .error_response()
 }
 
-/// Only plain mode until safe mode lands (CONTRACT §4.2's `encrypt_type=aes`).
-fn check_mode(mode: Option<&str>) -> Result<(), ApiError> {
+/// The mode the page picked: plain unless it says otherwise.
+fn check_mode(mode: Option<&str>) -> Result<Mode, ApiError> {
     match mode.unwrap_or("plain") {
-        "plain" => Ok(()),
-        mode @ ("compatible" | "safe") => Err(ApiError::bad(format!(
-            "{mode} mode is not available in the playground yet: it delivers plain messages only"
-        ))),
+        "plain" => Ok(Mode::Plain),
+        "compatible" => Ok(Mode::Compatible),
+        "safe" => Ok(Mode::Safe),
         other => Err(ApiError::bad(format!(
             "unknown mode {other:?}: plain, compatible or safe"
         ))),

@@ -5,7 +5,7 @@
 // the raw exchange. Customer-service messages arrive on the /api/events stream.
 'use strict';
 
-const settings = { cutoffMs: 5000, deliveries: 3 };
+const settings = { cutoffMs: 5000, deliveries: 3, accountMode: 'compatible' };
 const seen = new Set();
 
 async function api(url, init) {
@@ -182,9 +182,13 @@ async function loadInfo() {
   settings.cutoffMs = info.cutoff_ms;
   settings.deliveries = info.deliveries;
   if (!$('user').value) $('user').value = info.user;
+  settings.accountMode = info.account_mode;
+  if (info.account_mode === 'safe') $('mode').value = 'safe';
   const list = $('info');
   const rows = [
     ['callback', `POST ${info.callback}`],
+    ['bot mode', info.account_mode === 'safe' ? 'safe: refuses plain' : 'compatible: answers all three'],
+    ['AES key', info.key_made_up ? 'made up for the playground' : 'from the config'],
     ['account', info.account],
     ['appid', info.appid],
     ['WeChat API', `${info.api} (emulator)`],
@@ -193,6 +197,14 @@ async function loadInfo() {
   for (const [term, value] of rows) list.append(el('dt', '', term), el('dd', '', value));
 }
 
+$('mode').addEventListener('change', () => {
+  const mode = $('mode').value;
+  if (mode === 'plain' && settings.accountMode === 'safe') {
+    notice('The account is in safe mode: the bot refuses plain messages with 403, as WeChat never sends one.', 'warn');
+  } else {
+    notice(`Messages now go in ${mode} mode${mode === 'plain' ? '' : ': encrypted, with the ciphertext in the details'}`);
+  }
+});
 $('send').addEventListener('click', sendText);
 $('text').addEventListener('keydown', (key) => {
   if (key.key === 'Enter' && !key.shiftKey && !key.isComposing) { key.preventDefault(); sendText(); }

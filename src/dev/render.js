@@ -175,9 +175,18 @@ function exchangeDetails(data, target) {
     return [line, null, attempt.status === null ? 'attempt slow' : 'attempt'];
   });
   if (data.msg_id) sections.push([`MsgId ${data.msg_id}`, null]);
-  sections.push([`POST ${data.request.url}`, pretty(data.request.xml), 'url']);
   const answered = data.attempts.find((attempt) => attempt.status !== null);
-  sections.push(['reply', answered ? pretty(answered.body) || '(empty body)' : '(none)']);
+  const reply = answered ? pretty(answered.body) || '(empty body)' : '(none)';
+  if (data.mode === 'plain') {
+    sections.push([`POST ${data.request.url}`, pretty(data.request.xml), 'url']);
+    sections.push(['reply', reply]);
+  } else {
+    // The ciphertext as it travelled, then what each side reads once it is opened.
+    sections.push([`POST ${data.request.url} (${data.mode} mode)`, pretty(data.request.body), 'url']);
+    sections.push(['request XML, decrypted', pretty(data.request.xml), 'decrypted']);
+    sections.push([data.reply_xml ? 'reply, encrypted' : 'reply', reply]);
+    if (data.reply_xml) sections.push(['reply XML, decrypted', pretty(data.reply_xml), 'decrypted']);
+  }
   details(sections, target);
 }
 

@@ -12,7 +12,7 @@ use super::stream::Hub;
 use super::{api, media, page, stream};
 use crate::bot::Bot;
 use crate::client::MediaKind;
-use crate::config::{Config, ConfigError, MediaConfig};
+use crate::config::{Config, ConfigError, MediaConfig, Mode};
 use crate::emulator::{Emulator, Pusher};
 use crate::endpoint;
 
@@ -35,6 +35,10 @@ pub(super) struct Shared {
     pub(super) media: MediaConfig,
     pub(super) callback_path: String,
     pub(super) appid: String,
+    /// The bot's mode: compatible, or safe when the account says so.
+    pub(super) mode: Mode,
+    /// Whether the EncodingAESKey was made up for the playground.
+    pub(super) key_made_up: bool,
     /// The `ThumbMediaId` of uploaded videos.
     pub(super) video_thumb: String,
     hub: Arc<Hub>,
@@ -42,7 +46,12 @@ pub(super) struct Shared {
 }
 
 impl Shared {
-    pub(super) fn new(config: &Config, emulator: Emulator, pusher: Pusher) -> web::Data<Self> {
+    pub(super) fn new(
+        config: &Config,
+        emulator: Emulator,
+        pusher: Pusher,
+        key_made_up: bool,
+    ) -> web::Data<Self> {
         let video_thumb = emulator.put_media(
             MediaKind::Thumb,
             "video-thumb.jpg",
@@ -58,6 +67,8 @@ impl Shared {
             media: config.media.clone(),
             callback_path: config.server.path.clone(),
             appid: config.account.appid.clone(),
+            mode: config.account.mode,
+            key_made_up,
             video_thumb,
             hub: Arc::new(Hub::default()),
             msg_ids: AtomicU64::new(first_id),

@@ -5,7 +5,7 @@
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::emulator::{Attempt, Emulator};
+use crate::emulator::{Delivery, Emulator};
 use crate::message::scan;
 
 /// What WeChat shows a user when an account answers wrongly, or not at all.
@@ -82,11 +82,13 @@ pub(super) fn media_url(media_id: &str) -> String {
     url
 }
 
-/// The view of the answered delivery, or of the silence after the last one.
-pub(super) fn reply(answer: Option<&Attempt>, deliveries: usize, emulator: &Emulator) -> View {
-    let Some(attempt) = answer else {
+/// The view of the answered delivery (its reply opened when it was encrypted), or of the
+/// silence after the last one.
+pub(super) fn reply(delivery: &Delivery, emulator: &Emulator) -> View {
+    let Some(attempt) = delivery.answer() else {
         return failed(format!(
-            "no answer after {deliveries} deliveries: {UNAVAILABLE}"
+            "no answer after {} deliveries: {UNAVAILABLE}",
+            delivery.attempts.len()
         ));
     };
     let body = attempt.body.trim();
@@ -95,6 +97,15 @@ pub(super) fn reply(answer: Option<&Attempt>, deliveries: usize, emulator: &Emul
         Some(status) => return failed(format!("HTTP {status} {body}: {UNAVAILABLE}")),
         None => return failed(format!("no answer: {UNAVAILABLE}")),
     }
+    let body = match &delivery.opened {
+        None => body,
+        Some(Ok(xml)) => xml.trim(),
+        Some(Err(err)) => {
+            return failed(format!(
+                "the encrypted reply does not open ({err}): {UNAVAILABLE}"
+            ));
+        }
+    };
     if body.is_empty() || body == "success" {
         return View::None;
     }

@@ -1,13 +1,16 @@
-//! WeChat's side of the callback: sign a message as WeChat does, POST it to the bot, and
-//! deliver it again when no answer comes within the cut-off (DESIGN §6, "Retries and the
-//! 5-second rule"). `wxbot dev` pushes every message of its chat page through this; the
-//! bot's answer is the caller's to read.
+//! WeChat's side of the callback: sign (and in safe or compatible mode encrypt) a message as
+//! WeChat does, POST it to the bot, deliver it again when no answer comes within the cut-off
+//! (DESIGN §6, "Retries and the 5-second rule"), and open an encrypted answer. `wxbot dev`
+//! pushes every message of its chat page through this; the bot's answer is the caller's to
+//! read.
 
 use std::hash::{BuildHasher as _, RandomState};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use reqwest::header::CONTENT_TYPE;
 
+use crate::config::Mode;
+use crate::crypto::{CryptoError, MsgCrypt};
 use crate::error::Secret;
 use crate::signature;
 
@@ -19,7 +22,8 @@ pub const DELIVERIES: u32 = 3;
 
 /// Posts callbacks to a bot the way WeChat does: signed query
 /// (`signature`, `timestamp`, `nonce`, `openid`), XML body, a cut-off per delivery, and the
-/// same request again after a cut-off, up to [`DELIVERIES`] times.
+/// same request again after a cut-off, up to [`DELIVERIES`] times. Given the account's
+/// [`MsgCrypt`], it also speaks safe and compatible mode ([`push_as`](Self::push_as)).
 ///
 /// ```no_run
 /// use wxbot::emulator::Pusher;
@@ -39,16 +43,26 @@ pub struct Pusher {
     token: Secret,
     cutoff: Duration,
     deliveries: u32,
+    crypt: Option<MsgCrypt>,
 }
 
-/// One message's deliveries, in order, and the signed query they carried.
+/// One message's deliveries, in order, the signed request they carried, and the answer
+/// opened when it was encrypted.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Delivery {
-    /// The query string every delivery carried: `signature=…&timestamp=…&nonce=…&openid=…`.
+    /// The query string every delivery carried: `signature=…&timestamp=…&nonce=…&openid=…`,
+    /// then `&encrypt_type=aes&msg_signature=…` when encrypted.
     pub query: String,
+    /// The body every delivery carried: the message XML in plain mode; in safe mode
+    /// `<xml><ToUserName/><Encrypt/></xml>`; in compatible mode the XML with `<Encrypt>` added.
+    pub body: String,
     /// Each delivery; the last one is the one that was answered, unless none was.
     pub attempts: Vec<Attempt>,
+    /// The answered delivery's reply opened, when it was an encrypted envelope
+    /// (`<xml><Encrypt/><MsgSignature/>…`): its XML, or why it does not open (a wrong
+    /// `MsgSignature`, a bad ciphertext). `None` for a plain answer or `success`.
+    pub opened: Option<Result<String, CryptoError>>,
 }
 
 /// One POST of a message.
@@ -91,7 +105,16 @@ impl Pusher {
             token: Secret::new(token),
             cutoff: CUTOFF,
             deliveries: DELIVERIES,
+            crypt: None,
         }
+    }
+
+    /// Sets the account's message crypto, for safe and compatible mode: the same
+    /// EncodingAESKey, token and appid as the bot's.
+    #[must_use]
+    pub fn crypt(mut self, crypt: MsgCrypt) -> Self {
+        self.crypt = Some(crypt);
+        self
     }
 
     /// Sets how long one delivery waits for an answer (tests shorten WeChat's 5 s).
@@ -118,30 +141,74 @@ impl Pusher {
         self.deliveries
     }
 
-    /// Delivers `xml` from `openid`, again and again while no answer comes in time, and
-    /// returns every delivery. Retries repeat the request exactly (same query, same body),
-    /// so the bot sees the same `MsgId`, or for an event the same sender, time and event.
+    /// Delivers `xml` from `openid` in plain mode: see [`push_as`](Self::push_as).
     pub async fn push(&self, openid: &str, xml: &str) -> Delivery {
+        self.push_as(Mode::Plain, openid, xml).await
+    }
+
+    /// Delivers `xml` from `openid` as an account in `mode` receives it, again and again
+    /// while no answer comes in time, and returns every delivery with the answer opened.
+    ///
+    /// Safe and compatible mode encrypt `xml` (a fresh random prefix), add `encrypt_type=aes`
+    /// and `msg_signature` to the query, and POST `<xml><ToUserName/><Encrypt/></xml>` (safe)
+    /// or `xml` with its `<Encrypt>` (compatible). Retries repeat the request exactly (same
+    /// query, same body), so the bot sees the same `MsgId`, or for an event the same sender,
+    /// time and event.
+    ///
+    /// # Panics
+    ///
+    /// In safe or compatible mode, when the pusher has no [`crypt`](Self::crypt).
+    pub async fn push_as(&self, mode: Mode, openid: &str, xml: &str) -> Delivery {
         let timestamp = unix_now().to_string();
         let nonce = (random_u64() % 10_000_000_000).to_string();
         let signature = signature::sign(&mut [self.token.expose(), &timestamp, &nonce]);
-        let params = [
-            ("signature", signature.as_str()),
-            ("timestamp", &timestamp),
-            ("nonce", &nonce),
-            ("openid", openid),
+        let mut params = vec![
+            ("signature", signature),
+            ("timestamp", timestamp.clone()),
+            ("nonce", nonce.clone()),
+            ("openid", openid.to_owned()),
         ];
+        let crypt = (mode != Mode::Plain).then(|| {
+            let missing = "Pusher::push_as: safe and compatible mode need Pusher::crypt";
+            self.crypt.as_ref().expect(missing)
+        });
+        let body = match crypt {
+            None => xml.to_owned(),
+            Some(crypt) => {
+                let compatible = mode == Mode::Compatible;
+                let (body, msg_signature) =
+                    crypt.seal_callback(xml, compatible, &timestamp, &nonce);
+                params.extend([
+                    ("encrypt_type", "aes".to_owned()),
+                    ("msg_signature", msg_signature),
+                ]);
+                body
+            }
+        };
         let query = encode_query(&params);
         let mut attempts = Vec::new();
         for number in 1..=self.deliveries {
-            let attempt = self.deliver(number, &query, xml).await;
+            let attempt = self.deliver(number, &query, &body).await;
             let answered = attempt.status.is_some();
             attempts.push(attempt);
             if answered {
                 break;
             }
         }
-        Delivery { query, attempts }
+        let answer = attempts.iter().find(|attempt| attempt.status == Some(200));
+        let opened = crypt.zip(answer).and_then(|(crypt, answer)| {
+            match crypt.open_reply(&answer.body) {
+                // No envelope: `success`, or a reply in the clear.
+                Err(CryptoError::MissingEncrypt | CryptoError::Envelope(_)) => None,
+                opened => Some(opened),
+            }
+        });
+        Delivery {
+            query,
+            body,
+            attempts,
+            opened,
+        }
     }
 
     async fn deliver(&self, number: u32, query: &str, xml: &str) -> Attempt {
@@ -185,7 +252,7 @@ impl Pusher {
 }
 
 /// `a=1&b=2`, each value percent-encoded (openids are plain, but the caller's may not be).
-fn encode_query(params: &[(&str, &str)]) -> String {
+fn encode_query<V: AsRef<str>>(params: &[(&str, V)]) -> String {
     let mut out = String::new();
     for (name, value) in params {
         if !out.is_empty() {
@@ -193,7 +260,7 @@ fn encode_query(params: &[(&str, &str)]) -> String {
         }
         out.push_str(name);
         out.push('=');
-        for byte in value.bytes() {
+        for byte in value.as_ref().bytes() {
             if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'~') {
                 out.push(char::from(byte));
             } else {

@@ -105,6 +105,8 @@ impl<'a> Fields<'a> {
 
 /// Walks `xml` once and returns its leaves, or why it is refused.
 pub(crate) fn scan(xml: &str) -> Result<Fields<'_>, ParseError> {
+    // A byte-order mark may lead the document; tags are located by offset below.
+    let xml = xml.strip_prefix('\u{feff}').unwrap_or(xml);
     let mut reader = Reader::from_str(xml);
     let mut fields = Fields {
         leaves: Vec::with_capacity(8),
@@ -327,6 +329,14 @@ mod tests {
             "</a>".repeat(100_000)
         );
         assert!(matches!(scan(&deep), Err(ParseError::TooDeep(_))));
+    }
+
+    #[test]
+    fn a_leading_byte_order_mark_is_accepted() {
+        assert_eq!(
+            leaves("\u{feff}<?xml version=\"1.0\"?><xml><A>x</A></xml>")[0].2,
+            "x"
+        );
     }
 
     #[test]

@@ -5,13 +5,12 @@
 //! installs. Without them this test fails, saying how to install them: it is never skipped.
 //! With `WXBOT_SCREENSHOT=docs/playground.png` it also saves the page as the README shows it.
 
-use std::io::{BufRead as _, BufReader};
-use std::net::TcpListener;
-use std::os::unix::process::CommandExt as _;
+use std::io::{BufRead as _, BufReader, Read as _, Write as _};
+use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::json;
@@ -161,18 +160,7 @@ async fn bad_input(browser: &Client) -> Outcome {
         .for_element(Locator::XPath(refusal))
         .await?;
 
-    browser
-        .find(Locator::Id("mode"))
-        .await?
-        .select_by_value("safe")
-        .await?;
-    say(browser, "secret").await?;
-    let refusal = Locator::XPath("//div[contains(@class,'notice error') and contains(., 'plain')]");
-    browser
-        .wait()
-        .at_most(PATIENCE)
-        .for_element(refusal)
-        .await?;
+    encrypted(browser).await?;
     browser
         .find(Locator::Id("mode"))
         .await?
@@ -180,6 +168,34 @@ async fn bad_input(browser: &Client) -> Outcome {
         .await?;
     say(browser, "still here").await?;
     bot_text(browser, "still here").await
+}
+
+/// Safe mode: the same chat, encrypted, with the ciphertext in the details.
+async fn encrypted(browser: &Client) -> Outcome {
+    browser
+        .find(Locator::Id("mode"))
+        .await?
+        .select_by_value("safe")
+        .await?;
+    say(browser, "ping").await?;
+    // The second pong: the first was in plain mode.
+    nth_bot_text(browser, "pong", 2).await?;
+    let toggles = browser.find_all(Locator::Css(".more-link")).await?;
+    toggles.last().ok_or("no details toggle")?.click().await?;
+    let shown = "//div[contains(@class,'details') and not(@hidden)]";
+    let envelope = format!("{shown}//pre[contains(., '</Encrypt>')]");
+    let decrypted = format!(
+        "{shown}//div[.='reply XML, decrypted']/following-sibling::pre[1][contains(., '<![CDATA[pong]]>')]"
+    );
+    for xpath in [envelope, decrypted] {
+        browser
+            .wait()
+            .at_most(PATIENCE)
+            .for_element(Locator::XPath(&xpath))
+            .await
+            .map_err(|err| format!("no {xpath}: {err}"))?;
+    }
+    Ok(())
 }
 
 /// Waits for the `n`th bot image to load in the page, and answers its URL.
@@ -212,12 +228,17 @@ async fn say(browser: &Client, text: &str) -> Outcome {
 
 /// Waits for a bot bubble whose text is exactly `text` (no `'` in it).
 async fn bot_text(browser: &Client, text: &str) -> Outcome {
+    nth_bot_text(browser, text, 1).await
+}
+
+/// Waits for the `n`th bot bubble whose text is exactly `text`.
+async fn nth_bot_text(browser: &Client, text: &str, n: usize) -> Outcome {
     assert!(
         !text.contains('\''),
         "an XPath literal cannot hold {text:?}"
     );
     let xpath = format!(
-        "//div[contains(@class,'row bot')]//div[contains(@class,'bubble text') and .='{text}']"
+        "(//div[contains(@class,'row bot')]//div[contains(@class,'bubble text') and .='{text}'])[{n}]"
     );
     browser
         .wait()
@@ -228,8 +249,8 @@ async fn bot_text(browser: &Client, text: &str) -> Outcome {
     Ok(())
 }
 
-/// A chromedriver of our own on a free port, in its own process group with the browsers it
-/// starts, so dropping it ends them all.
+/// A chromedriver of our own on a free port. Dropping it asks it to shut down, which ends
+/// the browsers it started, then ends it by its own pid.
 struct Driver {
     child: Child,
     port: u16,
@@ -249,7 +270,6 @@ impl Driver {
             .arg(format!("--port={port}"))
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
-            .process_group(0)
             .spawn()
             .unwrap_or_else(|err| panic!("cannot start {}: {err}", chromedriver.display()));
         // chromedriver says when it listens: wait for that line, not for a timer. Its output
@@ -294,13 +314,18 @@ impl Driver {
 
 impl Drop for Driver {
     fn drop(&mut self) {
-        // The whole group: chromedriver and any browser it left behind. The `--` matters:
-        // procps' kill reads `-PID` without it as options, `-1…`, and signals every process.
-        let group = self.child.id();
-        if group > 1 {
-            let _ = Command::new("kill")
-                .args(["-KILL", "--", &format!("-{group}")])
-                .status();
+        // `GET /shutdown` quits any session left (a failed test's browser), then chromedriver
+        // itself. No signal to a process group: only our own child is ever killed.
+        if let Ok(mut stream) = TcpStream::connect(("127.0.0.1", self.port)) {
+            let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
+            let request = "GET /shutdown HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+            if stream.write_all(request.as_bytes()).is_ok() {
+                let _ = stream.read_to_end(&mut Vec::new());
+            }
+        }
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while matches!(self.child.try_wait(), Ok(None)) && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(20));
         }
         let _ = self.child.kill();
         let _ = self.child.wait();

@@ -307,3 +307,56 @@ async fn other_methods_are_refused_and_other_paths_are_404() {
         404
     );
 }
+
+/// An extractor that panics: user code that runs while routing, before any future exists.
+struct Exploding;
+
+impl FromIncoming for Exploding {
+    fn from_incoming(msg: &Incoming) -> Option<Self> {
+        (msg.text() == Some("boom")).then(|| panic!("extractor bug"))
+    }
+}
+
+async fn never(_: Exploding) -> &'static str {
+    "unreachable"
+}
+
+#[actix_web::test]
+async fn a_panic_while_routing_answers_success_and_serving_goes_on() {
+    let bot = wxbot::testing::TestBot::new(
+        Router::new()
+            .on(never)
+            .on(|t: Text| async move { t.content }),
+    );
+    assert!(bot.send(&text_message("boom")).await.is_success());
+    assert_eq!(
+        bot.send(&text_message("fine")).await.text().as_deref(),
+        Some("fine")
+    );
+}
+
+#[actix_web::test]
+async fn an_odd_query_string_is_a_bad_signature_not_a_bad_request() {
+    let config = testing::config();
+    let signed = wxbot::testing::signed_query(&config);
+    let status = |query: String| {
+        let config = config.clone();
+        async move {
+            let uri = format!("/wechat?{query}");
+            post_with(&config, &Runs::default(), &uri, text_message("x").into())
+                .await
+                .0
+        }
+    };
+    assert_eq!(
+        status(format!("signature=%zz&{signed}")).await,
+        403,
+        "bad escapes, first wins"
+    );
+    assert_eq!(status("signature&timestamp&nonce=%".to_owned()).await, 403);
+    assert_eq!(
+        status(format!("{signed}&signature=0000")).await,
+        200,
+        "the first of repeats wins"
+    );
+}

@@ -167,3 +167,24 @@ fn safe_mode_with_a_bad_key_exits_2_naming_it() {
     assert_eq!(err.trim().lines().count(), 1, "{err}");
     assert!(err.contains("account.encoding_aes_key"), "{err}");
 }
+
+#[test]
+fn a_numeric_token_from_env_keeps_its_leading_zero() {
+    let dir = TempDir::new("zero-token");
+    let server = Running::serve(&dir.0, &[], &[PORT0, ("WXBOT_ACCOUNT__TOKEN", "0123456")]);
+    let mut config = testing::config();
+    config.account.token = "0123456".into();
+    let uri = format!("{}&echostr=zero", signed_uri(&config));
+    assert_eq!(get(&server.addr, &uri), (200, "zero".to_owned()));
+}
+
+#[test]
+fn a_toml_syntax_error_is_one_line() {
+    let dir = TempDir::new("toml-syntax");
+    std::fs::write(dir.0.join("wxbot.toml"), "[account]\ntoken = \n").expect("write");
+    let output = wxbot(&dir.0, &["serve"], &[]);
+    assert_eq!(output.status.code(), Some(2));
+    let err = stderr(&output);
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(err.contains("line 2"), "{err}");
+}

@@ -265,3 +265,33 @@ async fn clones_share_one_token() {
     assert!(Arc::ptr_eq(&a.expect("a"), &b.expect("b")));
     assert_eq!(emulator.count(TOKEN), 1);
 }
+
+#[tokio::test]
+async fn a_customer_service_send_that_timed_out_is_not_sent_again() {
+    let emulator = Emulator::start().expect("emulator");
+    let mut config = config(&emulator);
+    config.api.timeout_secs = 1;
+    let client = Client::new(&config);
+    client.access_token().await.expect("token");
+    emulator.script(
+        "/cgi-bin/message/custom/send",
+        Fault::Delay(std::time::Duration::from_millis(1500)),
+    );
+    assert!(
+        client
+            .send_reply(&user(), &Reply::text("once"))
+            .await
+            .is_err()
+    );
+    assert_eq!(
+        emulator.count("/cgi-bin/message/custom/send"),
+        1,
+        "a timeout may have been delivered"
+    );
+    emulator.script(TYPING, Fault::Delay(std::time::Duration::from_millis(1500)));
+    client
+        .typing(&user(), true)
+        .await
+        .expect("idempotent calls are retried");
+    assert_eq!(emulator.count(TYPING), 2);
+}

@@ -15,6 +15,9 @@ use wxbot::prelude::*;
 use crate::common::TempDir;
 use crate::handlers;
 
+/// Plain, compatible and safe mode through the playground.
+mod modes;
+
 const DEMO_JPG: &[u8] = include_bytes!("../../assets/demo.jpg");
 
 /// The demo bot on a free port, with WeChat's rules.
@@ -91,6 +94,10 @@ async fn ping_is_answered_pong_with_the_raw_exchange() {
         "{reply}"
     );
     assert!(attempts[0]["latency_ms"].is_u64());
+    // Plain mode: the body is the XML itself, and nothing to open.
+    assert_eq!(answer["mode"], "plain");
+    assert_eq!(answer["request"]["body"], answer["request"]["xml"]);
+    assert_eq!(answer["reply_xml"], Value::Null);
 }
 
 #[tokio::test]
@@ -248,26 +255,31 @@ async fn a_slow_answer_is_delivered_again_with_the_same_msg_id() {
         }
         "finally"
     }
-    let runs = Arc::new(Mutex::new(Vec::new()));
-    let router = Router::with_state(Arc::clone(&runs)).on(slow);
-    let options = Options::default()
-        .port(0)
-        .cutoff(Duration::from_millis(300));
-    let playground = start(router, &options);
-    let answer = text(&playground, "hello").await;
-    assert_eq!(
-        answer["reply"],
-        json!({ "kind": "text", "text": "finally" }),
-        "{answer}"
-    );
-    let attempts = answer["attempts"].as_array().expect("attempts");
-    assert!(attempts.len() >= 2, "{answer}");
-    assert_eq!(attempts[0]["status"], Value::Null);
-    assert_eq!(attempts[0]["error"], "no answer within 300 ms");
-    assert_eq!(attempts.last().expect("last")["status"], 200);
-    let msg_id = answer["msg_id"].as_str().expect("msg_id");
-    let runs = runs.lock().expect("lock").clone();
-    assert!(runs.iter().all(|id| id == msg_id), "{runs:?} vs {msg_id}");
+    // In safe mode too: a re-delivery is the same request, ciphertext and all.
+    for mode in ["plain", "safe"] {
+        let runs = Arc::new(Mutex::new(Vec::new()));
+        let router = Router::with_state(Arc::clone(&runs)).on(slow);
+        let options = Options::default()
+            .port(0)
+            .cutoff(Duration::from_millis(300));
+        let playground = start(router, &options);
+        let message = json!({ "mode": mode, "message": { "type": "text", "content": "hello" } });
+        let (status, answer) = send(&playground, message).await;
+        assert_eq!(status, 200, "{answer}");
+        assert_eq!(
+            answer["reply"],
+            json!({ "kind": "text", "text": "finally" }),
+            "{mode}: {answer}"
+        );
+        let attempts = answer["attempts"].as_array().expect("attempts");
+        assert!(attempts.len() >= 2, "{answer}");
+        assert_eq!(attempts[0]["status"], Value::Null);
+        assert_eq!(attempts[0]["error"], "no answer within 300 ms");
+        assert_eq!(attempts.last().expect("last")["status"], 200);
+        let msg_id = answer["msg_id"].as_str().expect("msg_id");
+        let runs = runs.lock().expect("lock").clone();
+        assert!(runs.iter().all(|id| id == msg_id), "{runs:?} vs {msg_id}");
+    }
 }
 
 #[tokio::test]
@@ -310,8 +322,8 @@ async fn bad_input_gets_a_4xx_with_a_message_and_the_server_carries_on() {
             "empty",
         ),
         (
-            json!({ "mode": "safe", "message": { "type": "text", "content": "x" } }),
-            "plain",
+            json!({ "mode": "rot13", "message": { "type": "text", "content": "x" } }),
+            "unknown mode \"rot13\": plain, compatible or safe",
         ),
         (
             json!({ "user": "not an openid!", "message": { "type": "text", "content": "x" } }),
