@@ -258,7 +258,7 @@ impl Event {
                 .and_then(|v| v.trim().parse().ok())
                 .unwrap_or_default()
         };
-        let msg_id = || f.top("MsgID").or_else(|| f.top("MsgId")).map(MsgId::from);
+        let msg_id = || super::header::msg_id(f);
         let scan_code = || ScanCode {
             event_key: key(),
             scan_type: f.string("ScanType"),

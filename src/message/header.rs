@@ -22,6 +22,16 @@ pub struct Header {
     pub msg_id: Option<MsgId>,
 }
 
+/// The message's `MsgId`, spelled `MsgID` by the job-finish events (JeffreySu/WeiXinMPSDK#2605
+/// read those as 0 and dropped distinct callbacks as duplicates). Top-level only: a `MsgID`
+/// inside a subscription-message `List` belongs to that item.
+pub(super) fn msg_id(fields: &Fields<'_>) -> Option<MsgId> {
+    fields
+        .top("MsgId")
+        .or_else(|| fields.top("MsgID"))
+        .map(MsgId::from)
+}
+
 impl Header {
     pub(super) fn from_fields(fields: &Fields<'_>) -> Result<Self, ParseError> {
         let required = |name: &'static str| fields.top(name).ok_or(ParseError::Missing(name));
@@ -40,10 +50,7 @@ impl Header {
                 })?,
             msg_type: required("MsgType")?.to_owned(),
             event: fields.top("Event").map(str::to_owned),
-            msg_id: fields
-                .top("MsgId")
-                .or_else(|| fields.top("MsgID"))
-                .map(MsgId::from),
+            msg_id: msg_id(fields),
         })
     }
 }

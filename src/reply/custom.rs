@@ -3,8 +3,8 @@
 
 use serde_json::{Value, json};
 
-use super::render::media_id;
-use super::{MAX_ARTICLES, RenderError, Reply};
+use super::render::{article_count, media_id};
+use super::{RenderError, Reply};
 use crate::ids::OpenId;
 
 /// The customer-service JSON for sending `reply` to `to`; media must be resolved to ids.
@@ -33,11 +33,7 @@ pub fn custom_message(to: &OpenId, reply: &Reply) -> Result<Value, RenderError> 
             "thumb_media_id": media_id(&music.thumb)?,
         }),
         Reply::News(articles) => {
-            match articles.len() {
-                0 => return Err(RenderError::NoArticles),
-                n if n > MAX_ARTICLES => return Err(RenderError::TooManyArticles(n)),
-                _ => {}
-            }
+            article_count(articles)?;
             let articles: Vec<Value> = articles
                 .iter()
                 .map(|a| json!({ "title": a.title, "description": a.description, "url": a.url, "picurl": a.pic_url }))

@@ -6,7 +6,7 @@
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
-use super::{MAX_ARTICLES, MediaSource, Reply};
+use super::{Article, MAX_ARTICLES, MediaSource, Reply};
 use crate::message::Header;
 
 /// Why a reply cannot be written.
@@ -68,13 +68,8 @@ pub fn render(header: &Header, reply: &Reply, now: u64) -> Result<String, Render
             out.push_str("</Music>");
         }
         Reply::News(articles) => {
-            match articles.len() {
-                0 => return Err(RenderError::NoArticles),
-                n if n > MAX_ARTICLES => return Err(RenderError::TooManyArticles(n)),
-                n => {
-                    let _ = write!(out, "<ArticleCount>{n}</ArticleCount>");
-                }
-            }
+            let count = article_count(articles)?;
+            let _ = write!(out, "<ArticleCount>{count}</ArticleCount>");
             out.push_str("<Articles>");
             for article in articles {
                 out.push_str("<item>");
@@ -96,6 +91,15 @@ pub fn render(header: &Header, reply: &Reply, now: u64) -> Result<String, Render
     }
     out.push_str("</xml>");
     Ok(out)
+}
+
+/// The number of articles, when WeChat takes that many (1 to [`MAX_ARTICLES`]).
+pub(crate) fn article_count(articles: &[Article]) -> Result<usize, RenderError> {
+    match articles.len() {
+        0 => Err(RenderError::NoArticles),
+        n if n > MAX_ARTICLES => Err(RenderError::TooManyArticles(n)),
+        n => Ok(n),
+    }
 }
 
 /// The media id of a resolved source.
