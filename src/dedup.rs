@@ -7,6 +7,7 @@
 //! stays bounded, at the price of shorter-lived entries, which is logged.
 
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 use std::mem;
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::Duration;
@@ -144,27 +145,32 @@ impl Dedup {
 
     /// Claims `key`: the decision for a new key, the slot of a known one.
     pub(crate) fn claim(&self, key: String) -> Claim {
-        let expired;
-        let decision;
-        {
+        let (claim, expired) = {
             let mut generations = self
                 .generations
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner);
-            let found = generations
-                .current
-                .get(&key)
-                .or_else(|| generations.previous.get(&key));
-            if let Some(slot) = found {
-                return Claim::Follower(Arc::clone(slot));
-            }
-            expired = self.rotate(&mut generations);
-            decision = Decision::alone();
-            generations.current.insert(key, decision.slot());
-        }
+            // Rotating first means one lookup per generation and one hash for the insert.
+            let expired = self.rotate(&mut generations);
+            let Generations {
+                current, previous, ..
+            } = &mut *generations;
+            let claim = match previous.get(&key) {
+                Some(slot) => Claim::Follower(Arc::clone(slot)),
+                None => match current.entry(key) {
+                    Entry::Occupied(found) => Claim::Follower(Arc::clone(found.get())),
+                    Entry::Vacant(vacant) => {
+                        let decision = Decision::alone();
+                        vacant.insert(decision.slot());
+                        Claim::Owner(decision)
+                    }
+                },
+            };
+            (claim, expired)
+        };
         // Dropped outside the lock: freeing a generation takes a while.
         drop(expired);
-        Claim::Owner(decision)
+        claim
     }
 
     /// How many keys are remembered.

@@ -147,6 +147,16 @@ fn cdata_field(out: &mut String, tag: &str, value: &str) {
 /// well-formed while every allowed character survives unchanged.
 pub(crate) fn push_cdata(out: &mut String, value: &str) {
     out.push_str("<![CDATA[");
+    // The usual text has no `]`, no control character and no U+FFFE/U+FFFF (which start
+    // with 0xEF): one byte scan, then a plain copy.
+    let plain = value
+        .bytes()
+        .all(|b| (b >= 0x20 || matches!(b, b'\t' | b'\n' | b'\r')) && b != b']' && b != 0xef);
+    if plain {
+        out.push_str(value);
+        out.push_str("]]>");
+        return;
+    }
     let clean = !value.chars().any(forbidden);
     let mut rest = value;
     while let Some(at) = rest.find("]]>") {
