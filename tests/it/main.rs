@@ -39,5 +39,7 @@ mod modes;
 mod parse;
 /// Golden reply XML for every `Reply` variant, and CDATA round trips.
 mod reply;
+/// Routes: kinds, events, keys, text filters, first match wins, start-up refusals.
+mod router;
 /// CONTRACT §4.1: URL verification.
 mod verify;

@@ -1,0 +1,125 @@
+//! The router: every kind of route, first match wins, and configuration mistakes refused at
+//! start-up.
+
+use wxbot::prelude::*;
+use wxbot::testing::{TestBot, text_message};
+use wxbot::{Bot, testing};
+
+async fn exact(_: Text) -> &'static str {
+    "exact"
+}
+async fn prefix(text: Text) -> String {
+    format!("prefix {}", text.content)
+}
+async fn regex(_: Text) -> &'static str {
+    "regex"
+}
+async fn keyed(_: Click) -> &'static str {
+    "keyed click"
+}
+async fn any_click(click: Click) -> String {
+    format!("click {}", click.event_key)
+}
+async fn any_event(_: Event) -> &'static str {
+    "some event"
+}
+async fn image(_: Image) -> &'static str {
+    "image"
+}
+async fn everything(msg: Incoming) -> String {
+    format!("fallback {}", msg.header.msg_type)
+}
+
+fn router() -> Router {
+    Router::new()
+        .text_exact("hello", exact)
+        .text_prefix("say ", prefix)
+        .text_regex(r"^\d{4}$", regex)
+        .event_key("MENU_1", keyed)
+        .on(any_click)
+        .on(image)
+        .on(any_event)
+        .on(everything)
+}
+
+fn event(name: &str, key: &str) -> String {
+    format!(
+        "<xml><ToUserName>gh</ToUserName><FromUserName>o_u</FromUserName><CreateTime>1</CreateTime>\
+         <MsgType>event</MsgType><Event>{name}</Event><EventKey>{key}</EventKey></xml>"
+    )
+}
+
+#[actix_web::test]
+async fn each_route_kind_matches_and_the_first_match_wins() {
+    let bot = TestBot::new(router());
+    let text = |content: &str| text_message(content);
+    assert_eq!(
+        bot.send(&text("hello")).await.text().as_deref(),
+        Some("exact")
+    );
+    assert_eq!(
+        bot.send(&text("say hi")).await.text().as_deref(),
+        Some("prefix say hi")
+    );
+    assert_eq!(
+        bot.send(&text("2024")).await.text().as_deref(),
+        Some("regex")
+    );
+    assert_eq!(
+        bot.send(&text("20245")).await.text().as_deref(),
+        Some("fallback text")
+    );
+    assert_eq!(
+        bot.send(&event("CLICK", "MENU_1")).await.text().as_deref(),
+        Some("keyed click")
+    );
+    assert_eq!(
+        bot.send(&event("CLICK", "MENU_2")).await.text().as_deref(),
+        Some("click MENU_2")
+    );
+    assert_eq!(
+        bot.send(&event("VIEW", "https://x"))
+            .await
+            .text()
+            .as_deref(),
+        Some("some event")
+    );
+    let picture = "<xml><ToUserName>gh</ToUserName><FromUserName>o_u</FromUserName><CreateTime>1</CreateTime>\
+                   <MsgType>image</MsgType><PicUrl>u</PicUrl><MediaId>m</MediaId><MsgId>9</MsgId></xml>";
+    assert_eq!(bot.send(picture).await.text().as_deref(), Some("image"));
+}
+
+#[actix_web::test]
+async fn nothing_matched_answers_success() {
+    let bot = TestBot::new(Router::new().text_exact("only", exact));
+    assert!(bot.send(&text_message("other")).await.is_success());
+    assert!(bot.send(&event("subscribe", "")).await.is_success());
+}
+
+#[test]
+fn a_route_after_the_catch_all_stops_the_bot() {
+    let router = Router::new().on(everything).text_exact("late", exact);
+    let err = Bot::new(&testing::config(), router)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("route 2"), "{err}");
+    assert!(err.contains("can never run"), "{err}");
+}
+
+#[test]
+fn a_bad_regex_stops_the_bot_naming_the_pattern() {
+    let router = Router::new().text_regex("(unclosed", regex).on(everything);
+    let err = Bot::new(&testing::config(), router)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("bad regex") && err.contains("(unclosed"),
+        "{err}"
+    );
+}
+
+#[test]
+#[should_panic(expected = "can never run")]
+fn test_bot_refuses_a_broken_router_at_once() {
+    let _ = TestBot::new(Router::new().on(everything).on(image));
+}
