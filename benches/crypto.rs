@@ -5,13 +5,13 @@
 //! `cargo bench --bench crypto` prints nanoseconds per operation: the median of a few timed
 //! rounds of about 100 ms each.
 
+mod common;
+
 use std::hint::black_box;
-use std::time::{Duration, Instant};
+
+use common::bench;
 
 use wxbot::crypto::{MsgCrypt, find_encrypt};
-
-const ROUND: Duration = Duration::from_millis(100);
-const ROUNDS: usize = 7;
 
 fn main() {
     let vectors: serde_json::Value =
@@ -47,34 +47,4 @@ fn main() {
     bench("seal (random + encrypt + sign)", || {
         crypt.seal(black_box(xml), timestamp, nonce)
     });
-}
-
-/// Times `op` and prints the median nanoseconds per call.
-fn bench<T>(name: &str, mut op: impl FnMut() -> T) {
-    // Calibrate: how many calls fill one round.
-    let mut batch = 1u64;
-    loop {
-        let start = Instant::now();
-        for _ in 0..batch {
-            black_box(op());
-        }
-        if start.elapsed() >= ROUND / 10 {
-            let per_call = start.elapsed().as_secs_f64() / batch as f64;
-            batch = (ROUND.as_secs_f64() / per_call).ceil() as u64;
-            break;
-        }
-        batch *= 2;
-    }
-    let mut rounds: Vec<f64> = (0..ROUNDS)
-        .map(|_| {
-            let start = Instant::now();
-            for _ in 0..batch {
-                black_box(op());
-            }
-            start.elapsed().as_nanos() as f64 / batch as f64
-        })
-        .collect();
-    rounds.sort_by(f64::total_cmp);
-    let (min, median) = (rounds[0], rounds[ROUNDS / 2]);
-    println!("{name:<34} {median:>9.0} ns/op  (best {min:.0}, {batch} calls a round)");
 }

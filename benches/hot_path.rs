@@ -1,0 +1,51 @@
+//! The plain-mode hot path without the network: parse a text message, render the echo, and
+//! the whole callback (signature, parse, route, dedupe, handler, render) of the demo bot.
+//!
+//! `cargo bench --bench hot_path` prints nanoseconds per operation. The load benchmark of the
+//! whole server, beside the peers, is `../shared/bench` (see its README).
+
+mod common;
+
+use std::hint::black_box;
+use std::sync::Arc;
+
+use futures_util::FutureExt as _;
+use wxbot::message::parse;
+use wxbot::prelude::*;
+use wxbot::reply::render;
+use wxbot::{Answer, Bot, testing};
+
+use common::bench;
+
+async fn echo(text: Text) -> String {
+    text.content
+}
+
+fn main() {
+    let body = testing::text_message("bench 1234567890 你好");
+    let message = parse(body.as_bytes()).expect("parses");
+    println!("plain text echo, {} bytes of xml", body.len());
+    bench("parse", || parse(black_box(body.as_bytes())));
+    bench("render", || {
+        render(&message.header, &Reply::text("bench 你好"), 1_700_000_000)
+    });
+
+    let config = testing::config();
+    let bot = Bot::new(&config, Router::new().on(echo)).expect("bot");
+    let query = testing::signed(&config);
+    // Distinct MsgIds, as under real traffic: a repeat would be answered from the dedupe table.
+    let bodies: Vec<String> = (0..200_000)
+        .map(|_| testing::text_message("bench 你好"))
+        .collect();
+    let mut next = bodies.iter().cycle();
+    bench("callback (owner: runs the handler)", || {
+        let body = next.next().expect("cycle");
+        let outcome = bot.callback(&query, body.as_bytes()).now_or_never();
+        assert!(matches!(outcome, Some(Ok(ref o)) if matches!(o.answer, Answer::Reply(_))));
+        outcome
+    });
+    let repeat = Arc::new(body);
+    bench("callback (repeat: from the dedupe table)", || {
+        bot.callback(&query, repeat.as_bytes()).now_or_never()
+    });
+}
