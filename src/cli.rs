@@ -129,8 +129,8 @@ pub async fn serve_until<S: Clone + Send + Sync + 'static>(
     server.await
 }
 
-/// Ctrl-C, or SIGTERM where there are signals.
-async fn shutdown_signal() {
+/// Ctrl-C, or SIGTERM where there are signals; `serve` and `dev` stop on it.
+pub(crate) async fn shutdown_signal() {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
@@ -142,7 +142,10 @@ async fn shutdown_signal() {
             return;
         }
     }
-    let _ = tokio::signal::ctrl_c().await;
+    // Without a handler there is nothing to wait for but the process's end.
+    if tokio::signal::ctrl_c().await.is_err() {
+        std::future::pending::<()>().await;
+    }
 }
 
 /// Logs go to stderr; `RUST_LOG` sets the level (default `info`).

@@ -143,6 +143,10 @@ impl Playground {
     /// tokio runtime (an actix `System` is one): the server runs as a task of it, its workers
     /// on their own threads. Fails on an invalid configuration or router, a callback path the
     /// page uses, or a port that cannot be bound.
+    ///
+    /// # Panics
+    ///
+    /// If the operating system's random source fails while making up a secret.
     pub fn start<S: Clone + Send + Sync + 'static>(
         mut config: Config,
         router: Router<S>,
@@ -253,9 +257,7 @@ fn choose_mode(account: &mut AccountConfig) -> bool {
         };
     if made_up {
         let mut bytes = [0; 32];
-        for chunk in bytes.chunks_mut(8) {
-            chunk.copy_from_slice(&emulator::random_u64().to_le_bytes());
-        }
+        getrandom::fill(&mut bytes).expect(RANDOM_FAILED);
         // 32 bytes are 43 base64 characters and a dropped `=`, as the console shows keys.
         account.encoding_aes_key = Secret::new(STANDARD_NO_PAD.encode(bytes));
     }
@@ -265,13 +267,16 @@ fn choose_mode(account: &mut AccountConfig) -> bool {
     made_up
 }
 
+/// The panic when there is no randomness for the made-up secrets, as [`MsgCrypt::seal`]'s.
+const RANDOM_FAILED: &str = "the operating system's random source failed";
+
 /// Makes up what the account lacks: a local bot needs a token, and the emulator an appid and
 /// a secret, but nobody needs to know them.
 fn fill_account(account: &mut AccountConfig) {
     let hex = |len: usize| {
         let mut out = String::new();
         while out.len() < len {
-            out.push_str(&format!("{:016x}", emulator::random_u64()));
+            out.push_str(&format!("{:016x}", getrandom::u64().expect(RANDOM_FAILED)));
         }
         out.truncate(len);
         out

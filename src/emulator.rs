@@ -53,7 +53,6 @@ mod script;
 mod server;
 mod state;
 
-pub(crate) use push::random_u64;
 pub use push::{Attempt, CUTOFF, DELIVERIES, Delivery, Pusher};
 pub use record::{Call, Upload};
 

@@ -193,7 +193,7 @@ async fn callback<S: Clone + Send + Sync + 'static>(
 
 /// Reads the body up to `limit` bytes: a declared length over it is refused before reading.
 /// A body that arrives in one chunk (the usual case) is used as it is, without a copy.
-async fn read_body(
+pub(crate) async fn read_body(
     req: &HttpRequest,
     mut payload: web::Payload,
     limit: usize,

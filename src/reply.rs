@@ -9,8 +9,8 @@ mod render;
 use std::path::PathBuf;
 
 pub use custom::custom_message;
-pub(crate) use render::push_cdata;
 pub use render::{RenderError, render};
+pub(crate) use render::{cdata_field, push_cdata};
 
 use crate::client::MediaKind;
 use crate::ids::MediaId;

@@ -7,7 +7,7 @@ const ROUND: Duration = Duration::from_millis(100);
 const ROUNDS: usize = 7;
 
 /// Times `op` and prints the median nanoseconds per call.
-pub fn bench<T>(name: &str, mut op: impl FnMut() -> T) {
+pub(crate) fn bench<T>(name: &str, mut op: impl FnMut() -> T) {
     // Calibrate: how many calls fill one round.
     let mut batch = 1u64;
     loop {

@@ -7,21 +7,21 @@
 use std::fmt;
 
 use actix_web::http::StatusCode;
-use actix_web::http::header::CONTENT_LENGTH;
 use actix_web::web::{self, Data};
 use actix_web::{HttpRequest, HttpResponse, ResponseError};
-use futures_util::StreamExt as _;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::inbound::{Head, MediaInfo, Message, unix_now};
+use super::inbound::{Head, MediaInfo, Message};
 use super::server::{ACCOUNT, Shared};
 use super::view::{self, View};
+use crate::bot::unix_now;
 use crate::config::Mode;
 use crate::emulator::Delivery;
+use crate::endpoint::{CallbackError, read_body};
 
 /// A message is small; this is room for the longest text WeChat's client lets a user type.
-const SEND_LIMIT: u64 = 64 * 1024;
+const SEND_LIMIT: usize = 64 * 1024;
 
 /// What a plain message to a safe-mode account comes to.
 const SAFE_REFUSES_PLAIN: &str = "refused with HTTP 403: the account is in safe mode \
@@ -57,6 +57,20 @@ impl fmt::Display for ApiError {
     }
 }
 
+/// [`read_body`]'s refusals in the page's words: 413 past the limit, 400 for a broken body.
+impl From<CallbackError> for ApiError {
+    fn from(err: CallbackError) -> Self {
+        match err {
+            CallbackError::TooLarge { limit } => Self::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!("the request is larger than {limit} bytes"),
+            ),
+            CallbackError::Body(err) => Self::bad(format!("the body broke off: {err}")),
+            other => Self::bad(other.to_string()),
+        }
+    }
+}
+
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         self.status
@@ -85,7 +99,7 @@ pub(super) async fn send(
     req: HttpRequest,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    let body = read_limited(&req, payload, SEND_LIMIT).await?;
+    let body = read_body(&req, payload, SEND_LIMIT).await?;
     let request: SendRequest = serde_json::from_slice(&body)
         .map_err(|err| ApiError::bad(format!("not a message the playground knows: {err}")))?;
     let mode = check_mode(request.mode.as_deref())?;
@@ -233,35 +247,4 @@ fn check_user(user: Option<&str>) -> Result<&str, ApiError> {
 fn origin(req: &HttpRequest) -> String {
     let info = req.connection_info();
     format!("{}://{}", info.scheme(), info.host())
-}
-
-/// The body, refused with 413 once it passes `limit` bytes (declared or read).
-pub(super) async fn read_limited(
-    req: &HttpRequest,
-    mut payload: web::Payload,
-    limit: u64,
-) -> Result<Vec<u8>, ApiError> {
-    let too_large = || {
-        ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            format!("the request is larger than {limit} bytes"),
-        )
-    };
-    let declared = req
-        .headers()
-        .get(CONTENT_LENGTH)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.parse::<u64>().ok());
-    if declared.is_some_and(|len| len > limit) {
-        return Err(too_large());
-    }
-    let mut body = Vec::new();
-    while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|err| ApiError::bad(format!("the body broke off: {err}")))?;
-        if (body.len() + chunk.len()) as u64 > limit {
-            return Err(too_large());
-        }
-        body.extend_from_slice(&chunk);
-    }
-    Ok(body)
 }

@@ -6,6 +6,7 @@ use std::path::Path;
 use std::process::{Command, ExitCode, Stdio};
 
 use super::{Options, Playground, dev_config};
+use crate::cli::shutdown_signal;
 use crate::error::Error;
 use crate::router::Router;
 
@@ -96,23 +97,4 @@ fn open_browser(url: &str) {
         Ok(status) => tracing::warn!("{opener} failed ({status}); open {url} yourself"),
         Err(err) => tracing::warn!("{opener} failed ({err}); open {url} yourself"),
     });
-}
-
-/// Ctrl-C, or SIGTERM where there are signals.
-async fn shutdown_signal() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        if let Ok(mut term) = signal(SignalKind::terminate()) {
-            tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
-                _ = term.recv() => {}
-            }
-            return;
-        }
-    }
-    // Without a handler there is nothing to wait for but the process's end.
-    if tokio::signal::ctrl_c().await.is_err() {
-        std::future::pending::<()>().await;
-    }
 }

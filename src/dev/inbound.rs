@@ -3,11 +3,10 @@
 //! numbers bare.
 
 use std::fmt::Write as _;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde::Deserialize;
 
-use crate::reply::push_cdata;
+use crate::reply::cdata_field;
 
 /// A message or event from the page's user, as the page's API takes it (JSON, `"type"` first).
 #[derive(Debug, Clone, Deserialize)]
@@ -144,59 +143,59 @@ impl Message {
     pub(super) fn xml(&self, head: &Head<'_>, media: &MediaInfo) -> String {
         let mut xml = String::with_capacity(512);
         xml.push_str("<xml>");
-        cdata(&mut xml, "ToUserName", head.to);
-        cdata(&mut xml, "FromUserName", head.from);
+        cdata_field(&mut xml, "ToUserName", head.to);
+        cdata_field(&mut xml, "FromUserName", head.from);
         number(&mut xml, "CreateTime", head.create_time);
         match self {
             Self::Text { content } => {
-                cdata(&mut xml, "MsgType", "text");
-                cdata(&mut xml, "Content", content);
+                cdata_field(&mut xml, "MsgType", "text");
+                cdata_field(&mut xml, "Content", content);
             }
             Self::Image { media_id } => {
-                cdata(&mut xml, "MsgType", "image");
-                cdata(&mut xml, "PicUrl", &media.pic_url);
-                cdata(&mut xml, "MediaId", media_id);
+                cdata_field(&mut xml, "MsgType", "image");
+                cdata_field(&mut xml, "PicUrl", &media.pic_url);
+                cdata_field(&mut xml, "MediaId", media_id);
             }
             Self::Voice {
                 media_id,
                 recognition,
             } => {
-                cdata(&mut xml, "MsgType", "voice");
-                cdata(&mut xml, "MediaId", media_id);
-                cdata(&mut xml, "Format", media.voice_format);
+                cdata_field(&mut xml, "MsgType", "voice");
+                cdata_field(&mut xml, "MediaId", media_id);
+                cdata_field(&mut xml, "Format", media.voice_format);
                 if let Some(said) = recognition.as_deref().filter(|said| !said.is_empty()) {
-                    cdata(&mut xml, "Recognition", said);
+                    cdata_field(&mut xml, "Recognition", said);
                 }
             }
             Self::Video {
                 media_id,
                 thumb_media_id,
             } => {
-                cdata(&mut xml, "MsgType", "video");
-                cdata(&mut xml, "MediaId", media_id);
-                cdata(
+                cdata_field(&mut xml, "MsgType", "video");
+                cdata_field(&mut xml, "MediaId", media_id);
+                cdata_field(
                     &mut xml,
                     "ThumbMediaId",
                     thumb_media_id.as_deref().unwrap_or(""),
                 );
             }
             Self::Location { x, y, scale, label } => {
-                cdata(&mut xml, "MsgType", "location");
+                cdata_field(&mut xml, "MsgType", "location");
                 // Bare numbers, as WeChat writes them; `check` made sure they are numbers.
                 let _ = write!(xml, "<Location_X>{}</Location_X>", x.trim());
                 let _ = write!(xml, "<Location_Y>{}</Location_Y>", y.trim());
                 number(&mut xml, "Scale", u64::from(*scale));
-                cdata(&mut xml, "Label", label);
+                cdata_field(&mut xml, "Label", label);
             }
             Self::Link {
                 title,
                 description,
                 url,
             } => {
-                cdata(&mut xml, "MsgType", "link");
-                cdata(&mut xml, "Title", title);
-                cdata(&mut xml, "Description", description);
-                cdata(&mut xml, "Url", url);
+                cdata_field(&mut xml, "MsgType", "link");
+                cdata_field(&mut xml, "Title", title);
+                cdata_field(&mut xml, "Description", description);
+                cdata_field(&mut xml, "Url", url);
             }
             event => {
                 event.event_fields(&mut xml);
@@ -210,33 +209,33 @@ impl Message {
     }
 
     fn event_fields(&self, xml: &mut String) {
-        cdata(xml, "MsgType", "event");
+        cdata_field(xml, "MsgType", "event");
         // A made-up ticket: it only lets the bot exchange the QR code for its picture.
         const TICKET: &str = "gQH47joAAAAAAAAAASxodHRwOi8vd2VpeGluLnFxLmNvbS9xL3BsYXlncm91bmQ";
         match self {
             Self::Subscribe { scene } => {
-                cdata(xml, "Event", "subscribe");
+                cdata_field(xml, "Event", "subscribe");
                 if let Some(scene) = scene {
-                    cdata(xml, "EventKey", &format!("qrscene_{scene}"));
-                    cdata(xml, "Ticket", TICKET);
+                    cdata_field(xml, "EventKey", &format!("qrscene_{scene}"));
+                    cdata_field(xml, "Ticket", TICKET);
                 }
             }
             Self::Unsubscribe => {
-                cdata(xml, "Event", "unsubscribe");
-                cdata(xml, "EventKey", "");
+                cdata_field(xml, "Event", "unsubscribe");
+                cdata_field(xml, "EventKey", "");
             }
             Self::Scan { key } => {
-                cdata(xml, "Event", "SCAN");
-                cdata(xml, "EventKey", key);
-                cdata(xml, "Ticket", TICKET);
+                cdata_field(xml, "Event", "SCAN");
+                cdata_field(xml, "EventKey", key);
+                cdata_field(xml, "Ticket", TICKET);
             }
             Self::Click { key } => {
-                cdata(xml, "Event", "CLICK");
-                cdata(xml, "EventKey", key);
+                cdata_field(xml, "Event", "CLICK");
+                cdata_field(xml, "EventKey", key);
             }
             Self::View { url } => {
-                cdata(xml, "Event", "VIEW");
-                cdata(xml, "EventKey", url);
+                cdata_field(xml, "Event", "VIEW");
+                cdata_field(xml, "EventKey", url);
             }
             _ => {}
         }
@@ -255,21 +254,8 @@ fn check_coordinates(x: &str, y: &str) -> Result<(), String> {
     parse(y, "longitude", 180.0)
 }
 
-fn cdata(xml: &mut String, tag: &str, value: &str) {
-    let _ = write!(xml, "<{tag}>");
-    push_cdata(xml, value);
-    let _ = write!(xml, "</{tag}>");
-}
-
 fn number(xml: &mut String, tag: &str, value: u64) {
     let _ = write!(xml, "<{tag}>{value}</{tag}>");
-}
-
-/// Seconds since the Unix epoch.
-pub(super) fn unix_now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |since| since.as_secs())
 }
 
 #[cfg(test)]

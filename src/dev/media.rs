@@ -8,15 +8,16 @@ use actix_web::{HttpRequest, HttpResponse};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::api::{ApiError, read_limited};
+use super::api::ApiError;
 use super::server::Shared;
 use super::view::{self, View};
 use crate::client::MediaKind;
+use crate::endpoint::read_body;
 use crate::media::LimitError;
 use crate::media::limits;
 
 /// No upload is read past this, whatever `[media]` allows.
-const UPLOAD_LIMIT: u64 = 64 * 1024 * 1024;
+const UPLOAD_LIMIT: usize = 64 * 1024 * 1024;
 
 /// `POST /api/media?kind=image|voice|video&name=FILE`, the file as the body: stores it in the
 /// emulator as media a user sent, after the `[media]` limits (format by content, size,
@@ -46,7 +47,7 @@ pub(super) async fn upload(
     };
     // Read whole even when over the kind's limit: a browser whose upload is cut short sees a
     // network error, not the answer saying which limit the file broke.
-    let bytes = read_limited(&req, payload, UPLOAD_LIMIT).await?;
+    let bytes = read_body(&req, payload, UPLOAD_LIMIT).await?;
     let accepted = limits::check(&shared.media, kind, &bytes).map_err(|err| {
         let status = match err {
             LimitError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
@@ -61,7 +62,7 @@ pub(super) async fn upload(
         .map_or_else(|| format!("upload.{}", accepted.extension), str::to_owned);
     let media_id = shared
         .emulator
-        .put_media(kind, &name, accepted.content_type, bytes);
+        .put_media(kind, &name, accepted.content_type, bytes.into());
     let url = view::media_url(&media_id);
     let view = match kind {
         MediaKind::Image => View::Image {

@@ -10,7 +10,7 @@ use actix_web::{App, HttpServer, web};
 
 use super::stream::Hub;
 use super::{api, media, page, stream};
-use crate::bot::Bot;
+use crate::bot::{Bot, unix_now};
 use crate::client::MediaKind;
 use crate::config::{Config, ConfigError, MediaConfig, Mode};
 use crate::emulator::{Emulator, Pusher};
@@ -60,7 +60,7 @@ impl Shared {
         );
         // WeChat's MsgIds are 64-bit and unique per account; seconds × 10⁶ looks the part
         // and never repeats an id of an earlier run.
-        let first_id = super::inbound::unix_now().saturating_mul(1_000_000);
+        let first_id = unix_now().saturating_mul(1_000_000);
         web::Data::new(Self {
             emulator,
             pusher,

@@ -69,17 +69,12 @@ pub(super) struct Article {
     url: String,
 }
 
-/// The page's URL for stored media.
+/// The page's URL for stored media: the id is one path segment, percent-encoded.
 pub(super) fn media_url(media_id: &str) -> String {
-    let mut url = String::from("/media/");
-    for byte in media_id.bytes() {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'~') {
-            url.push(char::from(byte));
-        } else {
-            url.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    url
+    // Form encoding writes a space as `+`, which a path reads as a plus; a `+` of the id's own
+    // is `%2B`, so every `+` here is a space.
+    let segment: String = form_urlencoded::byte_serialize(media_id.as_bytes()).collect();
+    format!("/media/{}", segment.replace('+', "%20"))
 }
 
 /// The view of the answered delivery (its reply opened when it was encrypted), or of the
@@ -226,4 +221,15 @@ fn media(emulator: &Emulator, media_id: &str) -> Result<(String, String, String)
 
 fn failed(message: String) -> View {
     View::Failed { message }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn media_ids_are_one_percent_encoded_path_segment() {
+        assert_eq!(media_url("emu-image-1"), "/media/emu-image-1");
+        assert_eq!(media_url("a b+c/d?é"), "/media/a%20b%2Bc%2Fd%3F%C3%A9");
+    }
 }

@@ -11,7 +11,7 @@ use actix_web::web::{self, Bytes, Data};
 use actix_web::{HttpRequest, HttpResponse};
 use serde_json::{Value, json};
 
-use super::record::Call;
+use super::record::{Call, first_param};
 use super::state::{State, TokenCheck};
 use super::{custom, media, script};
 
@@ -49,10 +49,7 @@ impl<'a> ApiRequest<'a> {
 
     /// The first value of the query parameter `key`.
     pub(super) fn param(&self, key: &str) -> Option<&str> {
-        self.query
-            .iter()
-            .find(|(name, _)| name == key)
-            .map(|(_, value)| value.as_str())
+        first_param(&self.query, key)
     }
 
     fn call(&self) -> Call {

@@ -4,11 +4,11 @@
 //! pushes every message of its chat page through this; the bot's answer is the caller's to
 //! read.
 
-use std::hash::{BuildHasher as _, RandomState};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use reqwest::header::CONTENT_TYPE;
 
+use crate::bot::unix_now;
 use crate::config::Mode;
 use crate::crypto::{CryptoError, MsgCrypt};
 use crate::error::Secret;
@@ -160,7 +160,7 @@ impl Pusher {
     /// In safe or compatible mode, when the pusher has no [`crypt`](Self::crypt).
     pub async fn push_as(&self, mode: Mode, openid: &str, xml: &str) -> Delivery {
         let timestamp = unix_now().to_string();
-        let nonce = (random_u64() % 10_000_000_000).to_string();
+        let nonce = (getrandom::u64().unwrap_or_default() % 10_000_000_000).to_string();
         let signature = signature::sign(&mut [self.token.expose(), &timestamp, &nonce]);
         let mut params = vec![
             ("signature", signature),
@@ -185,7 +185,9 @@ impl Pusher {
                 body
             }
         };
-        let query = encode_query(&params);
+        let query = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(&params)
+            .finish();
         let mut attempts = Vec::new();
         for number in 1..=self.deliveries {
             let attempt = self.deliver(number, &query, &body).await;
@@ -251,52 +253,27 @@ impl Pusher {
     }
 }
 
-/// `a=1&b=2`, each value percent-encoded (openids are plain, but the caller's may not be).
-fn encode_query<V: AsRef<str>>(params: &[(&str, V)]) -> String {
-    let mut out = String::new();
-    for (name, value) in params {
-        if !out.is_empty() {
-            out.push('&');
-        }
-        out.push_str(name);
-        out.push('=');
-        for byte in value.as_ref().bytes() {
-            if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'~') {
-                out.push(char::from(byte));
-            } else {
-                out.push_str(&format!("%{byte:02X}"));
-            }
-        }
-    }
-    out
-}
-
-/// A random number from the standard library's per-process hash keys: enough for nonces
-/// and made-up ids, with no RNG dependency.
-pub(crate) fn random_u64() -> u64 {
-    RandomState::new().hash_one(Instant::now())
-}
-
-fn unix_now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |since| since.as_secs())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn query_values_are_percent_encoded() {
-        assert_eq!(
-            encode_query(&[("a", "x y&z"), ("openid", "o_AB-c.9~")]),
-            "a=x%20y%26z&openid=o_AB-c.9~"
+    #[tokio::test]
+    async fn query_values_are_percent_encoded() {
+        // A port nobody listens on: the one delivery fails at once; the query is what counts.
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|listener| listener.local_addr())
+            .expect("a free port")
+            .port();
+        let pusher = Pusher::new(format!("http://127.0.0.1:{port}/wechat"), "token").deliveries(1);
+        let delivery = pusher.push("o x&y=z~", "<xml/>").await;
+        assert!(
+            delivery.query.ends_with("&openid=o+x%26y%3Dz%7E"),
+            "{}",
+            delivery.query
         );
-    }
-
-    #[test]
-    fn random_numbers_differ() {
-        assert_ne!(random_u64(), random_u64());
+        let openid = form_urlencoded::parse(delivery.query.as_bytes())
+            .find(|(name, _)| name == "openid")
+            .map(|(_, value)| value.into_owned());
+        assert_eq!(openid.as_deref(), Some("o x&y=z~"));
     }
 }

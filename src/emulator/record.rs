@@ -22,11 +22,16 @@ pub struct Call {
 impl Call {
     /// The first value of the query parameter `key`.
     pub fn query_param(&self, key: &str) -> Option<&str> {
-        self.query
-            .iter()
-            .find(|(name, _)| name == key)
-            .map(|(_, value)| value.as_str())
+        first_param(&self.query, key)
     }
+}
+
+/// The first value of `key` among decoded query pairs.
+pub(super) fn first_param<'a>(query: &'a [(String, String)], key: &str) -> Option<&'a str> {
+    query
+        .iter()
+        .find(|(name, _)| name == key)
+        .map(|(_, value)| value.as_str())
 }
 
 /// A stored media file: uploaded through the API, or put by

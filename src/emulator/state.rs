@@ -6,7 +6,7 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Mutex, MutexGuard, PoisonError};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use serde_json::Value;
 use tokio::sync::Notify;
@@ -14,6 +14,7 @@ use tokio::sync::futures::Notified;
 
 use super::record::{Call, Upload};
 use super::script::Fault;
+use crate::bot::unix_now;
 use crate::client::MediaKind;
 
 /// WeChat's `expires_in` for access tokens (DESIGN §6).
@@ -251,10 +252,4 @@ impl State {
     pub(super) fn typing(&self) -> Vec<Value> {
         self.lock().typing.clone()
     }
-}
-
-fn unix_now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |since| since.as_secs())
 }

@@ -132,7 +132,8 @@ fn optional(out: &mut String, tag: &str, value: Option<&str>) {
     }
 }
 
-fn cdata_field(out: &mut String, tag: &str, value: &str) {
+/// `<tag><![CDATA[value]]></tag>`.
+pub(crate) fn cdata_field(out: &mut String, tag: &str, value: &str) {
     out.push('<');
     out.push_str(tag);
     out.push('>');

@@ -12,12 +12,13 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+use fantoccini::elements::Element;
+use fantoccini::error::CmdError;
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::json;
-use wxbot::dev::{Options, Playground};
+use wxbot::dev::Playground;
 
-use crate::common::TempDir;
-use crate::handlers;
+use crate::common::{TempDir, demo_playground, local_client};
 
 /// The flags this machine needs (its network is closed: no background traffic, no QUIC).
 const FLAGS: &[&str] = &[
@@ -40,12 +41,7 @@ type Outcome = Result<(), Box<dyn std::error::Error>>;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_page_chats_with_the_demo_bot() {
-    let playground = Playground::start(
-        wxbot::testing::config(),
-        handlers::router(),
-        &Options::default().port(0),
-    )
-    .expect("playground");
+    let playground = demo_playground(wxbot::testing::config());
     let driver = Driver::start();
     let browser = driver.connect().await;
     let outcome = chat(&browser, &playground).await;
@@ -58,18 +54,9 @@ async fn the_page_chats_with_the_demo_bot() {
 
 async fn chat(browser: &Client, playground: &Playground) -> Outcome {
     browser.goto(playground.url()).await?;
-    browser
-        .wait()
-        .at_most(PATIENCE)
-        .for_element(Locator::Id("text"))
-        .await?;
+    wait_for(browser, Locator::Id("text")).await?;
 
-    browser.find(Locator::Id("more")).await?.click().await?;
-    browser
-        .find(Locator::Id("ev-subscribe"))
-        .await?
-        .click()
-        .await?;
+    from_panel(browser, Locator::Id("ev-subscribe")).await?;
     bot_text(browser, "welcome").await?;
 
     say(browser, "ping").await?;
@@ -77,14 +64,7 @@ async fn chat(browser: &Client, playground: &Playground) -> Outcome {
 
     say(browser, "image").await?;
     let src = loaded_image(browser, 1).await?;
-    let bytes = reqwest::Client::builder()
-        .no_proxy()
-        .build()?
-        .get(&src)
-        .send()
-        .await?
-        .bytes()
-        .await?;
+    let bytes = local_client().get(&src).send().await?.bytes().await?;
     if !bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
         return Err(format!("{src} is no JPEG").into());
     }
@@ -93,7 +73,7 @@ async fn chat(browser: &Client, playground: &Playground) -> Outcome {
     bot_text(browser, "Hello 👋\nthis is line two").await?;
     say(browser, "music").await?;
     let music = Locator::XPath("//a[contains(@class,'music')]//div[text()='Demo music']");
-    browser.wait().at_most(PATIENCE).for_element(music).await?;
+    wait_for(browser, music).await?;
     let png = browser.screenshot().await?;
     if !png.starts_with(b"\x89PNG") {
         return Err("the screenshot is no PNG".into());
@@ -107,29 +87,21 @@ async fn chat(browser: &Client, playground: &Playground) -> Outcome {
 
 async fn details_and_uploads(browser: &Client) -> Outcome {
     // The raw exchange of the last answer, folded out.
-    let toggles = browser.find_all(Locator::Css(".more-link")).await?;
-    toggles.last().ok_or("no details toggle")?.click().await?;
+    open_last_details(browser).await?;
     let xml = Locator::XPath(
         "//div[contains(@class,'details') and not(@hidden)]//pre[contains(., '<MsgType><![CDATA[music]]></MsgType>')]",
     );
-    browser.wait().at_most(PATIENCE).for_element(xml).await?;
+    wait_for(browser, xml).await?;
 
     // A file from the + panel: uploaded, sent with its MediaId, echoed by the demo bot.
-    browser.find(Locator::Id("more")).await?.click().await?;
-    browser
-        .find(Locator::Css("[data-action='image']"))
-        .await?
-        .click()
-        .await?;
-    let demo = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/demo.jpg");
-    browser
-        .find(Locator::Id("file"))
-        .await?
-        .send_keys(demo)
-        .await?;
+    send_image(
+        browser,
+        concat!(env!("CARGO_MANIFEST_DIR"), "/assets/demo.jpg"),
+    )
+    .await?;
     let echoed = loaded_image(browser, 2).await?;
     let mine = Locator::XPath("//div[contains(@class,'row me')]//img[contains(@class,'loaded')]");
-    let mine = browser.wait().at_most(PATIENCE).for_element(mine).await?;
+    let mine = wait_for(browser, mine).await?;
     if mine.prop("src").await?.as_deref() != Some(echoed.as_str()) {
         return Err(format!("the echo {echoed} is not the uploaded image").into());
     }
@@ -141,24 +113,9 @@ async fn bad_input(browser: &Client) -> Outcome {
     let dir = TempDir::new("browser-upload");
     let fake = dir.0.join("not-a-photo.jpg");
     std::fs::write(&fake, "plain text, whatever the name says")?;
-    browser.find(Locator::Id("more")).await?.click().await?;
-    browser
-        .find(Locator::Css("[data-action='image']"))
-        .await?
-        .click()
-        .await?;
-    let path = fake.to_str().ok_or("a UTF-8 temp path")?;
-    browser
-        .find(Locator::Id("file"))
-        .await?
-        .send_keys(path)
-        .await?;
+    send_image(browser, fake.to_str().ok_or("a UTF-8 temp path")?).await?;
     let refusal = "//div[contains(@class,'notice error') and contains(., 'must be JPG')]";
-    browser
-        .wait()
-        .at_most(PATIENCE)
-        .for_element(Locator::XPath(refusal))
-        .await?;
+    wait_for(browser, Locator::XPath(refusal)).await?;
 
     encrypted(browser).await?;
     browser
@@ -180,21 +137,47 @@ async fn encrypted(browser: &Client) -> Outcome {
     say(browser, "ping").await?;
     // The second pong: the first was in plain mode.
     nth_bot_text(browser, "pong", 2).await?;
-    let toggles = browser.find_all(Locator::Css(".more-link")).await?;
-    toggles.last().ok_or("no details toggle")?.click().await?;
+    open_last_details(browser).await?;
     let shown = "//div[contains(@class,'details') and not(@hidden)]";
     let envelope = format!("{shown}//pre[contains(., '</Encrypt>')]");
     let decrypted = format!(
         "{shown}//div[.='reply XML, decrypted']/following-sibling::pre[1][contains(., '<![CDATA[pong]]>')]"
     );
     for xpath in [envelope, decrypted] {
-        browser
-            .wait()
-            .at_most(PATIENCE)
-            .for_element(Locator::XPath(&xpath))
+        wait_for(browser, Locator::XPath(&xpath))
             .await
             .map_err(|err| format!("no {xpath}: {err}"))?;
     }
+    Ok(())
+}
+
+/// Waits for `locator` to appear, for [`PATIENCE`] at most.
+async fn wait_for(browser: &Client, locator: Locator<'_>) -> Result<Element, CmdError> {
+    browser.wait().at_most(PATIENCE).for_element(locator).await
+}
+
+/// Folds out the details (the raw exchange) of the last message.
+async fn open_last_details(browser: &Client) -> Outcome {
+    let toggles = browser.find_all(Locator::Css(".more-link")).await?;
+    toggles.last().ok_or("no details toggle")?.click().await?;
+    Ok(())
+}
+
+/// Opens the + panel and clicks `item` in it.
+async fn from_panel(browser: &Client, item: Locator<'_>) -> Outcome {
+    browser.find(Locator::Id("more")).await?.click().await?;
+    browser.find(item).await?.click().await?;
+    Ok(())
+}
+
+/// Picks the file at `path` as an image from the + panel: the page uploads and sends it.
+async fn send_image(browser: &Client, path: &str) -> Outcome {
+    from_panel(browser, Locator::Css("[data-action='image']")).await?;
+    browser
+        .find(Locator::Id("file"))
+        .await?
+        .send_keys(path)
+        .await?;
     Ok(())
 }
 
@@ -203,11 +186,7 @@ async fn loaded_image(browser: &Client, n: usize) -> Result<String, Box<dyn std:
     let xpath = format!(
         "(//div[contains(@class,'row bot')]//img[contains(@class,'media-image') and contains(@class,'loaded')])[{n}]"
     );
-    let image = browser
-        .wait()
-        .at_most(PATIENCE)
-        .for_element(Locator::XPath(&xpath))
-        .await?;
+    let image = wait_for(browser, Locator::XPath(&xpath)).await?;
     Ok(image.prop("src").await?.ok_or("the image has no src")?)
 }
 
@@ -240,10 +219,7 @@ async fn nth_bot_text(browser: &Client, text: &str, n: usize) -> Outcome {
     let xpath = format!(
         "(//div[contains(@class,'row bot')]//div[contains(@class,'bubble text') and .='{text}'])[{n}]"
     );
-    browser
-        .wait()
-        .at_most(PATIENCE)
-        .for_element(Locator::XPath(&xpath))
+    wait_for(browser, Locator::XPath(&xpath))
         .await
         .map_err(|err| format!("no bot bubble says {text:?}: {err}"))?;
     Ok(())

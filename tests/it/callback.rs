@@ -3,12 +3,13 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use actix_web::{App, test as actix_test};
+use actix_web::App;
+use actix_web::test::{self as actix_test, TestRequest};
 use wxbot::prelude::*;
 use wxbot::testing::{self, text_message};
 use wxbot::{Bot, Config, endpoint};
 
-use crate::common::{Running, TempDir, http, signed_uri};
+use crate::common::{Running, TempDir, call, http, signed_uri};
 
 /// How many times a handler ran.
 #[derive(Clone, Default)]
@@ -46,15 +47,7 @@ fn router(runs: &Runs) -> Router<Runs> {
 /// Posts `body` to a fresh in-process app at `uri`; `(status, body)`.
 async fn post_with(config: &Config, runs: &Runs, uri: &str, body: Vec<u8>) -> (u16, String) {
     let bot = Bot::new(config, router(runs)).expect("bot");
-    let app = actix_test::init_service(App::new().configure(endpoint::configure(bot))).await;
-    let request = actix_test::TestRequest::post()
-        .uri(uri)
-        .set_payload(body)
-        .to_request();
-    let response = actix_test::call_service(&app, request).await;
-    let status = response.status().as_u16();
-    let body = actix_test::read_body(response).await;
-    (status, String::from_utf8_lossy(&body).into_owned())
+    call(bot, TestRequest::post().uri(uri).set_payload(body)).await
 }
 
 async fn post(body: impl Into<Vec<u8>>) -> ((u16, String), usize) {
@@ -292,20 +285,10 @@ async fn a_message_no_route_accepts_answers_success() {
 #[actix_web::test]
 async fn other_methods_are_refused_and_other_paths_are_404() {
     let bot = Bot::new(&testing::config(), Router::new()).expect("bot");
-    let app = actix_test::init_service(App::new().configure(endpoint::configure(bot))).await;
-    let put = actix_test::TestRequest::put().uri("/wechat").to_request();
-    assert_eq!(
-        actix_test::call_service(&app, put).await.status().as_u16(),
-        405
-    );
-    let elsewhere = actix_test::TestRequest::post().uri("/other").to_request();
-    assert_eq!(
-        actix_test::call_service(&app, elsewhere)
-            .await
-            .status()
-            .as_u16(),
-        404
-    );
+    let put = TestRequest::put().uri("/wechat");
+    assert_eq!(call(bot.clone(), put).await.0, 405);
+    let elsewhere = TestRequest::post().uri("/other");
+    assert_eq!(call(bot, elsewhere).await.0, 404);
 }
 
 /// An extractor that panics: user code that runs while routing, before any future exists.

@@ -6,15 +6,8 @@ use std::sync::Arc;
 use wxbot::client::{Client, Downloaded, MediaKind};
 use wxbot::emulator::{self, Emulator, Fault};
 use wxbot::prelude::*;
-use wxbot::{Config, testing};
 
-pub fn config(emulator: &Emulator) -> Config {
-    let mut config = testing::config();
-    config.account.appid = emulator.appid().to_owned();
-    config.account.secret = emulator.secret().into();
-    config.api.base_url = emulator.base_url();
-    config
-}
+use crate::common::{config, next_sent};
 
 fn setup() -> (Emulator, Client) {
     let emulator = Emulator::start().expect("emulator");
@@ -239,9 +232,7 @@ async fn send_reply_posts_customer_service_json() {
         .send_reply(&user(), &Reply::text("later"))
         .await
         .expect("send");
-    let sent = tokio::time::timeout(std::time::Duration::from_secs(10), emulator.next_sent())
-        .await
-        .expect("a send arrived");
+    let sent = next_sent(&emulator).await;
     assert_eq!(
         sent,
         serde_json::json!({"touser": "o_user", "msgtype": "text", "text": {"content": "later"}})

@@ -1,4 +1,5 @@
-//! Helpers shared by the integration tests: raw HTTP over real sockets, signed URIs.
+//! Helpers shared by the integration tests: raw HTTP over real sockets, signed URIs, the
+//! `wxbot` binary, the demo bot, the emulator's account and the playground.
 
 use std::io::{BufRead as _, BufReader, Read as _, Write as _};
 use std::net::TcpStream;
@@ -6,7 +7,89 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
-use wxbot::Config;
+use actix_web::App;
+use actix_web::test::{self as actix_test, TestRequest};
+use serde_json::Value;
+use wxbot::dev::{Options, Playground};
+use wxbot::emulator::Emulator;
+use wxbot::testing::{TestBot, TestResponse};
+use wxbot::{Bot, Config, endpoint};
+
+/// The committed demo assets (`media.assets_dir` of the demo bot).
+pub const ASSETS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/assets");
+
+/// The test account on `emulator`: its appid, secret and base URL.
+pub fn config(emulator: &Emulator) -> Config {
+    let mut config = wxbot::testing::config();
+    config.account.appid = emulator.appid().to_owned();
+    config.account.secret = emulator.secret().into();
+    config.api.base_url = emulator.base_url();
+    config
+}
+
+/// [`config`] with the committed [`ASSETS`], as the demo bot's media rows need.
+pub fn demo_config(emulator: &Emulator) -> Config {
+    let mut config = config(emulator);
+    config.media.assets_dir = ASSETS.into();
+    config
+}
+
+/// The demo bot (`handlers::router()`) on the test account.
+pub fn demo_bot() -> TestBot {
+    TestBot::new(crate::handlers::router())
+}
+
+/// The demo bot on `config`.
+pub fn demo_bot_with(config: &Config) -> TestBot {
+    TestBot::with_config(config, crate::handlers::router())
+}
+
+/// `bot.send(xml)` as a task of its own, for a delivery that waits while the test goes on.
+pub fn spawn_send<S: Clone + Send + Sync + 'static>(
+    bot: &TestBot<S>,
+    xml: &str,
+) -> tokio::task::JoinHandle<TestResponse> {
+    let (bot, xml) = (bot.clone(), xml.to_owned());
+    tokio::spawn(async move { bot.send(&xml).await })
+}
+
+/// The next customer-service message the emulator accepts; a missing one fails the test
+/// after 15 s (long enough for a 6-second upload first) instead of hanging it.
+pub async fn next_sent(emulator: &Emulator) -> Value {
+    tokio::time::timeout(Duration::from_secs(15), emulator.next_sent())
+        .await
+        .expect("a customer-service send")
+}
+
+/// `request` through the real endpoint of `bot`, in process; `(status, body)`.
+pub async fn call<S: Clone + Send + Sync + 'static>(
+    bot: Bot<S>,
+    request: TestRequest,
+) -> (u16, String) {
+    let app = actix_test::init_service(App::new().configure(endpoint::configure(bot))).await;
+    let response = actix_test::call_service(&app, request.to_request()).await;
+    let status = response.status().as_u16();
+    let body = actix_test::read_body(response).await;
+    (status, String::from_utf8_lossy(&body).into_owned())
+}
+
+/// The demo bot's playground on `config`, on a free port, with WeChat's rules.
+pub fn demo_playground(config: Config) -> Playground {
+    Playground::start(
+        config,
+        crate::handlers::router(),
+        &Options::default().port(0),
+    )
+    .expect("playground")
+}
+
+/// An HTTP client for the local servers: no proxy from the environment in between.
+pub fn local_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .no_proxy()
+        .build()
+        .expect("client")
+}
 
 /// The callback URI for `config`, with a valid signature.
 pub fn signed_uri(config: &Config) -> String {
@@ -60,6 +143,7 @@ pub fn get(addr: &str, uri: &str) -> (u16, String) {
 /// The release or debug `wxbot` binary of this build, running, with its output lines.
 pub struct Running {
     pub child: Child,
+    /// `127.0.0.1:PORT`, from the first stdout line.
     pub addr: String,
     pub stderr: mpsc::Receiver<String>,
 }
@@ -67,8 +151,24 @@ pub struct Running {
 impl Running {
     /// Starts `wxbot serve` with `args` and `envs` in `dir`, and waits for its first stdout line.
     pub fn serve(dir: &std::path::Path, args: &[&str], envs: &[(&str, &str)]) -> Self {
+        Self::start(dir, "serve", args, envs, "listening on http://")
+    }
+
+    /// Starts `wxbot dev --port 0` in `dir`, and waits for its first stdout line.
+    pub fn dev(dir: &std::path::Path) -> Self {
+        Self::start(dir, "dev", &["--port", "0"], &[], "playground on http://")
+    }
+
+    /// Starts `wxbot COMMAND args…`; the first stdout line is `announce` and the address.
+    fn start(
+        dir: &std::path::Path,
+        command: &str,
+        args: &[&str],
+        envs: &[(&str, &str)],
+        announce: &str,
+    ) -> Self {
         let mut child = Command::new(env!("CARGO_BIN_EXE_wxbot"))
-            .arg("serve")
+            .arg(command)
             .args(args)
             .envs(envs.iter().copied())
             .env("RUST_LOG", "info")
@@ -83,7 +183,8 @@ impl Running {
             .expect("read");
         let addr = first
             .trim()
-            .strip_prefix("listening on http://")
+            .strip_prefix(announce)
+            .map(|url| url.trim_end_matches('/'))
             .unwrap_or_else(|| panic!("first stdout line was {first:?}"))
             .to_owned();
         let (tx, stderr) = mpsc::channel();

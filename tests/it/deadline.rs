@@ -7,20 +7,31 @@ use wxbot::emulator::{Emulator, Fault};
 use wxbot::prelude::*;
 use wxbot::testing::{TestBot, text_message};
 
-use crate::client::config;
+use crate::common::{config, demo_bot_with, demo_config, next_sent, spawn_send};
 use crate::dedup::{Probe, slow};
-
-const ASSETS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/assets");
-
-async fn next_sent(emulator: &Emulator) -> serde_json::Value {
-    tokio::time::timeout(Duration::from_secs(15), emulator.next_sent())
-        .await
-        .expect("a customer-service send")
-}
 
 async fn transfer(ctx: Ctx<Probe>, _: Text) -> Reply {
     ctx.state().gate.acquire().await.expect("open").forget();
     Reply::transfer_customer_service()
+}
+
+/// Sends `xml` and its three retries, which all answer `success`: the first once
+/// `at_least` has passed (the reply deadline), and before `below`.
+async fn late<S: Clone + Send + Sync + 'static>(
+    bot: &TestBot<S>,
+    xml: &str,
+    at_least: Duration,
+    below: Duration,
+) {
+    let started = Instant::now();
+    let first = bot.send(xml).await;
+    let waited = started.elapsed();
+    assert!(first.is_success(), "{}", first.body);
+    assert!(waited >= at_least && waited < below, "{waited:?}");
+    // WeChat's retries while the work goes on: success, and nothing new runs.
+    for _ in 0..3 {
+        assert!(bot.send(xml).await.is_success());
+    }
 }
 
 fn slow_bot(emulator: &Emulator, probe: &Probe, deadline_ms: u64) -> TestBot<Probe> {
@@ -40,18 +51,13 @@ async fn a_late_reply_answers_success_then_is_sent_once_by_customer_service() {
     let probe = Probe::new();
     let bot = slow_bot(&emulator, &probe, 300);
     let think = text_message("think");
-    let started = Instant::now();
-    let first = bot.send(&think).await;
-    let waited = started.elapsed();
-    assert!(first.is_success(), "{}", first.body);
-    assert!(
-        waited >= Duration::from_millis(300) && waited < Duration::from_secs(3),
-        "{waited:?}"
-    );
-    // WeChat's retries while the handler still works: success, and nothing new runs.
-    for _ in 0..3 {
-        assert!(bot.send(&think).await.is_success());
-    }
+    late(
+        &bot,
+        &think,
+        Duration::from_millis(300),
+        Duration::from_secs(3),
+    )
+    .await;
     probe.open();
     let sent = next_sent(&emulator).await;
     assert_eq!(
@@ -71,10 +77,7 @@ async fn a_reply_ready_before_the_deadline_is_answered_passively() {
     let probe = Probe::new();
     let bot = slow_bot(&emulator, &probe, 4500);
     let quick = text_message("quick");
-    let first = tokio::spawn({
-        let (bot, quick) = (bot.clone(), quick.clone());
-        async move { bot.send(&quick).await }
-    });
+    let first = spawn_send(&bot, &quick);
     probe.started().await;
     probe.open();
     let first = first.await.expect("first");
@@ -94,21 +97,14 @@ async fn a_six_second_upload_with_a_four_and_a_half_second_deadline() {
         "/cgi-bin/media/upload",
         Fault::Delay(Duration::from_secs(6)),
     );
-    let mut config = config(&emulator);
-    config.media.assets_dir = ASSETS.into();
-    let bot = TestBot::with_config(&config, crate::handlers::router());
-    let image = text_message("image");
-    let started = Instant::now();
-    let first = bot.send(&image).await;
-    let waited = started.elapsed();
-    assert!(first.is_success(), "{}", first.body);
-    assert!(
-        waited >= Duration::from_millis(4500) && waited < Duration::from_millis(5500),
-        "{waited:?}"
-    );
-    for _ in 0..3 {
-        assert!(bot.send(&image).await.is_success());
-    }
+    let bot = demo_bot_with(&demo_config(&emulator));
+    late(
+        &bot,
+        &text_message("image"),
+        Duration::from_millis(4500),
+        Duration::from_millis(5500),
+    )
+    .await;
     let sent = next_sent(&emulator).await;
     let uploads = emulator.uploads();
     assert_eq!(uploads.len(), 1, "the retries caused no second upload");
@@ -136,10 +132,9 @@ async fn a_late_reply_without_a_customer_service_form_is_not_sent() {
 #[actix_web::test]
 async fn an_expired_media_id_at_send_time_is_uploaded_again_once() {
     let emulator = Emulator::start().expect("emulator");
-    let mut config = config(&emulator);
-    config.media.assets_dir = ASSETS.into();
+    let mut config = demo_config(&emulator);
     config.server.reply_deadline_ms = 200;
-    let bot = TestBot::with_config(&config, crate::handlers::router());
+    let bot = demo_bot_with(&config);
     emulator.script(
         "/cgi-bin/media/upload",
         Fault::Delay(Duration::from_millis(600)),

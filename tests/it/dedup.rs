@@ -8,6 +8,8 @@ use tokio::sync::Semaphore;
 use wxbot::prelude::*;
 use wxbot::testing::{TestBot, text_message};
 
+use crate::common::spawn_send;
+
 /// Counts handler runs; a handler may wait at `gate` until the test opens it.
 #[derive(Clone)]
 pub struct Probe {
@@ -104,15 +106,9 @@ async fn a_repeat_during_a_slow_handler_waits_and_gets_the_same_reply() {
     let probe = Probe::new();
     let bot = bot(&probe);
     let message = text_message("slow one");
-    let first = tokio::spawn({
-        let (bot, message) = (bot.clone(), message.clone());
-        async move { bot.send(&message).await }
-    });
+    let first = spawn_send(&bot, &message);
     probe.started().await;
-    let second = tokio::spawn({
-        let (bot, message) = (bot.clone(), message.clone());
-        async move { bot.send(&message).await }
-    });
+    let second = spawn_send(&bot, &message);
     tokio::task::yield_now().await;
     assert!(
         !second.is_finished(),

@@ -3,14 +3,12 @@
 //! The upload rows (text `image`, `voice`, `video`, `music`) need the media cache and the API
 //! emulator; they are tested with those, not here.
 
-use wxbot::testing::{TestBot, TestResponse, text_message};
+use wxbot::testing::{TestResponse, text_message};
 
-fn bot() -> TestBot {
-    TestBot::new(crate::handlers::router())
-}
+use crate::common::demo_bot;
 
 async fn send(xml: &str) -> TestResponse {
-    let reply = bot().send(xml).await;
+    let reply = demo_bot().send(xml).await;
     assert_eq!(reply.status, 200, "{}", reply.body);
     reply
 }
@@ -71,7 +69,7 @@ async fn text_with_entities_is_echoed_decoded() {
 
 #[actix_web::test]
 async fn keywords_match_exactly_and_anything_close_is_echoed() {
-    let bot = bot();
+    let bot = demo_bot();
     for near in [
         "Ping", "ping ", " ping", "pingping", "NEWS", "news!", "images", "Music",
     ] {
@@ -202,7 +200,7 @@ macro_rules! answers_success {
     ($($name:ident => $path:literal),* $(,)?) => {$(
         #[actix_web::test]
         async fn $name() {
-            let reply = bot().send(wxbot::fixture!($path)).await;
+            let reply = demo_bot().send(wxbot::fixture!($path)).await;
             assert!(reply.is_success(), "{} answered {} {}", $path, reply.status, reply.body);
         }
     )*};

@@ -2,8 +2,7 @@
 //! their rendered replies, uploads, media, the customer-service event stream, WeChat's
 //! re-delivery after the cut-off, refusals of bad input, and the command itself.
 
-use std::io::{BufRead as _, BufReader};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -11,9 +10,9 @@ use serde_json::{Value, json};
 use wxbot::client::Client;
 use wxbot::dev::{Options, Playground};
 use wxbot::prelude::*;
+use wxbot::testing::config;
 
-use crate::common::TempDir;
-use crate::handlers;
+use crate::common::{Running, TempDir, demo_playground, local_client};
 
 /// Plain, compatible and safe mode through the playground.
 mod modes;
@@ -22,23 +21,21 @@ const DEMO_JPG: &[u8] = include_bytes!("../../assets/demo.jpg");
 
 /// The demo bot on a free port, with WeChat's rules.
 fn demo() -> Playground {
-    start(handlers::router(), &Options::default().port(0))
+    demo_playground(config())
 }
 
 fn start<S: Clone + Send + Sync + 'static>(router: Router<S>, options: &Options) -> Playground {
-    Playground::start(wxbot::testing::config(), router, options).expect("playground")
-}
-
-fn http() -> reqwest::Client {
-    reqwest::Client::builder()
-        .no_proxy()
-        .build()
-        .expect("client")
+    Playground::start(config(), router, options).expect("playground")
 }
 
 async fn send(playground: &Playground, body: Value) -> (u16, Value) {
     let url = format!("{}api/send", playground.url());
-    let response = http().post(url).json(&body).send().await.expect("send");
+    let response = local_client()
+        .post(url)
+        .json(&body)
+        .send()
+        .await
+        .expect("send");
     let status = response.status().as_u16();
     (status, response.json().await.expect("json answer"))
 }
@@ -55,14 +52,19 @@ async fn text(playground: &Playground, content: &str) -> Value {
 
 async fn upload(playground: &Playground, query: &str, bytes: Vec<u8>) -> (u16, Value) {
     let url = format!("{}api/media?{query}", playground.url());
-    let response = http().post(url).body(bytes).send().await.expect("upload");
+    let response = local_client()
+        .post(url)
+        .body(bytes)
+        .send()
+        .await
+        .expect("upload");
     let status = response.status().as_u16();
     (status, response.json().await.expect("json answer"))
 }
 
 async fn get_bytes(playground: &Playground, path: &str) -> Vec<u8> {
     let url = format!("{}{}", playground.url(), path.trim_start_matches('/'));
-    let response = http().get(url).send().await.expect("get");
+    let response = local_client().get(url).send().await.expect("get");
     assert_eq!(response.status(), 200, "{path}");
     response.bytes().await.expect("bytes").to_vec()
 }
@@ -196,11 +198,11 @@ const DEMO_AMR: &[u8] = include_bytes!("../../assets/demo.amr");
 async fn a_customer_service_message_reaches_the_event_stream() {
     let playground = demo();
     let url = format!("{}api/events", playground.url());
-    let mut events = http().get(url).send().await.expect("events");
+    let mut events = local_client().get(url).send().await.expect("events");
     assert_eq!(events.headers()["content-type"], "text/event-stream");
     let mut seen = String::new();
     read_until(&mut events, &mut seen, "event: ready").await;
-    let mut config = wxbot::testing::config();
+    let mut config = config();
     config.api.base_url = playground.emulator().base_url();
     let message = json!({ "touser": "o_playground_user", "msgtype": "text", "text": { "content": "later 😀" } });
     Client::new(&config)
@@ -374,39 +376,31 @@ async fn bad_input_gets_a_4xx_with_a_message_and_the_server_carries_on() {
         let error = answer["error"].as_str().expect("error");
         assert!(error.contains(needle), "{query}: {error}");
     }
-    let raw = http()
+    let raw = local_client()
         .post(format!("{}api/send", playground.url()))
         .body("{not json")
         .send()
         .await
         .expect("send");
     assert_eq!(raw.status(), 400);
+    let huge = local_client()
+        .post(format!("{}api/send", playground.url()))
+        .body(vec![b' '; 65 * 1024])
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(huge.status(), 413);
+    let answer: Value = huge.json().await.expect("json answer");
+    assert_eq!(answer["error"], "the request is larger than 65536 bytes");
     assert_eq!(text(&playground, "ping").await["reply"]["text"], "pong");
 }
 
 #[test]
 fn the_command_prints_its_url_serves_the_page_and_stops_on_ctrl_c() {
     let dir = TempDir::new("dev-cli");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_wxbot"))
-        .args(["dev", "--port", "0"])
-        .current_dir(&dir.0)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn wxbot dev");
-    let mut first = String::new();
-    let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
-    stdout.read_line(&mut first).expect("read");
-    let url = first
-        .trim()
-        .strip_prefix("playground on ")
-        .unwrap_or_else(|| panic!("first stdout line was {first:?}"))
-        .to_owned();
-    let addr = url
-        .strip_prefix("http://")
-        .and_then(|rest| rest.strip_suffix('/'))
-        .expect("http://127.0.0.1:PORT/");
-    assert!(addr.starts_with("127.0.0.1:"), "{url}");
+    let mut playground = Running::dev(&dir.0);
+    let addr = playground.addr.as_str();
+    assert!(addr.starts_with("127.0.0.1:"), "{addr}");
     let (status, page) = crate::common::get(addr, "/");
     assert_eq!(status, 200);
     assert!(page.contains("wxbot playground"), "{page}");
@@ -418,18 +412,18 @@ fn the_command_prints_its_url_serves_the_page_and_stops_on_ctrl_c() {
     assert_eq!(status, 200, "{answer}");
     assert!(answer.contains(r#""text":"pong""#), "{answer}");
     let interrupted = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
+        .args(["-INT", &playground.child.id().to_string()])
         .status()
         .expect("kill -INT");
     assert!(interrupted.success());
     // Bounded: a playground that ignores Ctrl-C fails here instead of hanging the suite.
     let deadline = std::time::Instant::now() + Duration::from_secs(10);
     let status = loop {
-        if let Some(status) = child.try_wait().expect("try_wait") {
+        if let Some(status) = playground.child.try_wait().expect("try_wait") {
             break status;
         }
         if std::time::Instant::now() > deadline {
-            let _ = child.kill();
+            // Dropping `playground` ends the process.
             panic!("wxbot dev did not stop within 10 s of Ctrl-C");
         }
         std::thread::sleep(Duration::from_millis(50));

@@ -10,6 +10,8 @@ use reqwest::multipart::{Form, Part};
 use serde_json::{Value, json};
 use wxbot::emulator::{Emulator, Fault, MediaKind};
 
+use crate::common::next_sent;
+
 const JPEG: &[u8] = b"\xff\xd8\xff\xe0 not really a jpeg, but bytes to round-trip \x00\x01\x02";
 
 /// Waits at most this long for something that should happen at once, so a bug fails the test
@@ -60,16 +62,32 @@ async fn probe(emu: &Emulator, token: &str) -> Value {
     .await
 }
 
+/// `BASE/PATH?access_token=…`, with a fresh token.
+async fn api_url(emu: &Emulator, path: &str) -> String {
+    format!("{}{path}?access_token={}", emu.base_url(), token(emu).await)
+}
+
 async fn upload(emu: &Emulator, kind: &str, filename: &str, mime: &str, bytes: &[u8]) -> Value {
+    upload_part(emu, kind, "media", filename, mime, bytes).await
+}
+
+/// An upload whose file is the multipart part `name` (the API reads `media`).
+async fn upload_part(
+    emu: &Emulator,
+    kind: &str,
+    name: &str,
+    filename: &str,
+    mime: &str,
+    bytes: &[u8],
+) -> Value {
     let url = format!(
-        "{}/cgi-bin/media/upload?access_token={}&type={kind}",
-        emu.base_url(),
-        token(emu).await
+        "{}&type={kind}",
+        api_url(emu, "/cgi-bin/media/upload").await
     );
     let part = Part::bytes(bytes.to_vec())
         .file_name(filename.to_owned())
         .mime_str(mime);
-    let form = Form::new().part("media", part.expect("a valid mime"));
+    let form = Form::new().part(name.to_owned(), part.expect("a valid mime"));
     let response = reqwest::Client::new()
         .post(url)
         .multipart(form)
@@ -81,12 +99,7 @@ async fn upload(emu: &Emulator, kind: &str, filename: &str, mime: &str, bytes: &
 }
 
 async fn send(emu: &Emulator, body: &Value) -> Value {
-    let url = format!(
-        "{}/cgi-bin/message/custom/send?access_token={}",
-        emu.base_url(),
-        token(emu).await
-    );
-    post_json(&url, body).await
+    post_json(&api_url(emu, "/cgi-bin/message/custom/send").await, body).await
 }
 
 #[tokio::test]
@@ -204,9 +217,8 @@ async fn upload_then_get_returns_the_exact_bytes_and_content_type() {
     assert_eq!(recorded.bytes, JPEG);
 
     let url = format!(
-        "{}/cgi-bin/media/get?access_token={}&media_id={media_id}",
-        emu.base_url(),
-        token(&emu).await
+        "{}&media_id={media_id}",
+        api_url(&emu, "/cgi-bin/media/get").await
     );
     let response = reqwest::get(url).await.expect("download");
     assert_eq!(response.status(), 200);
@@ -238,23 +250,8 @@ async fn upload_refuses_a_bad_type_and_a_missing_media_part() {
     let bad_type = upload(&emu, "gif", "demo.gif", "image/gif", JPEG).await;
     assert_eq!(bad_type["errcode"], 40004);
 
-    let url = format!(
-        "{}/cgi-bin/media/upload?access_token={}&type=image",
-        emu.base_url(),
-        token(&emu).await
-    );
-    let part = Part::bytes(JPEG.to_vec())
-        .file_name("demo.jpg")
-        .mime_str("image/jpeg");
-    let form = Form::new().part("file", part.expect("a valid mime"));
-    let response = reqwest::Client::new()
-        .post(url)
-        .multipart(form)
-        .send()
-        .await
-        .expect("upload");
-    let answer: Value = response.json().await.expect("a JSON answer");
-    assert_eq!(answer["errcode"], 41005);
+    let no_media = upload_part(&emu, "image", "file", "demo.jpg", "image/jpeg", JPEG).await;
+    assert_eq!(no_media["errcode"], 41005);
     assert!(emu.uploads().is_empty());
 }
 
@@ -264,9 +261,8 @@ async fn video_get_answers_a_video_url_that_serves_the_bytes() {
     let video = b"\x00\x00\x00\x18ftypmp42 video bytes".to_vec();
     let id = emu.put_media(MediaKind::Video, "clip.mp4", "video/mp4", video.clone());
     let url = format!(
-        "{}/cgi-bin/media/get?access_token={}&media_id={id}",
-        emu.base_url(),
-        token(&emu).await
+        "{}&media_id={id}",
+        api_url(&emu, "/cgi-bin/media/get").await
     );
     let answer = get_json(&url).await;
     let video_url = answer["video_url"].as_str().expect("a video_url");
@@ -315,12 +311,7 @@ async fn custom_send_is_recorded_and_wakes_next_sent() {
 
     assert_eq!(send(&emu, &second).await["errcode"], 0);
     // Each message is handed out once, in order.
-    assert_eq!(
-        tokio::time::timeout(PATIENCE, emu.next_sent())
-            .await
-            .expect("second"),
-        second
-    );
+    assert_eq!(next_sent(&emu).await, second);
     assert_eq!(emu.sent(), vec![first, second]);
 }
 
@@ -334,11 +325,7 @@ async fn custom_send_refuses_bad_bodies_without_recording_them() {
     let no_object = json!({ "touser": "o_user", "msgtype": "text" });
     assert_eq!(send(&emu, &no_object).await["errcode"], 47001);
 
-    let url = format!(
-        "{}/cgi-bin/message/custom/send?access_token={}",
-        emu.base_url(),
-        token(&emu).await
-    );
+    let url = api_url(&emu, "/cgi-bin/message/custom/send").await;
     let response = reqwest::Client::new()
         .post(url)
         .body("{not json")
@@ -355,11 +342,7 @@ async fn custom_send_refuses_bad_bodies_without_recording_them() {
 #[tokio::test]
 async fn typing_is_acknowledged_and_recorded() {
     let emu = emulator();
-    let url = format!(
-        "{}/cgi-bin/message/custom/typing?access_token={}",
-        emu.base_url(),
-        token(&emu).await
-    );
+    let url = api_url(&emu, "/cgi-bin/message/custom/typing").await;
     let typing = json!({ "touser": "o_user", "command": "Typing" });
     assert_eq!(post_json(&url, &typing).await["errcode"], 0);
     let bad = json!({ "touser": "o_user", "command": "Dancing" });
@@ -526,10 +509,5 @@ async fn works_under_an_actix_runtime() {
     assert_eq!(probe(&emu, &token).await["errcode"], 40007);
     let message = json!({ "touser": "o_user", "msgtype": "text", "text": { "content": "hi" } });
     send(&emu, &message).await;
-    assert_eq!(
-        tokio::time::timeout(PATIENCE, emu.next_sent())
-            .await
-            .expect("sent"),
-        message
-    );
+    assert_eq!(next_sent(&emu).await, message);
 }

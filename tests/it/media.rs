@@ -6,13 +6,11 @@ use std::path::Path;
 use wxbot::client::{Client, MediaKind};
 use wxbot::emulator::{Emulator, Fault};
 use wxbot::media::{MediaCache, MediaError};
-use wxbot::testing::{TestBot, text_message};
+use wxbot::testing::text_message;
 
-use crate::client::config;
-use crate::common::TempDir;
+use crate::common::{ASSETS, TempDir, config, demo_bot_with, demo_config};
 
 const UPLOAD: &str = "/cgi-bin/media/upload";
-const ASSETS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/assets");
 
 fn jpeg(len: usize, fill: u8) -> Vec<u8> {
     let mut bytes = vec![0xff, 0xd8, 0xff, 0xe0];
@@ -213,13 +211,6 @@ async fn refused_files_are_never_uploaded() {
     );
 }
 
-/// The demo bot on the emulator, with the committed `assets/`.
-fn demo(emulator: &Emulator) -> TestBot {
-    let mut config = config(emulator);
-    config.media.assets_dir = ASSETS.into();
-    TestBot::with_config(&config, crate::handlers::router())
-}
-
 fn uploaded(emulator: &Emulator, kind: &str) -> wxbot::emulator::Upload {
     let uploads = emulator.uploads();
     let found = uploads.iter().find(|u| u.kind.as_str() == kind);
@@ -231,7 +222,7 @@ fn uploaded(emulator: &Emulator, kind: &str) -> wxbot::emulator::Upload {
 #[actix_web::test]
 async fn demo_image_voice_video_and_music_reply_with_uploaded_ids() {
     let emulator = Emulator::start().expect("emulator");
-    let bot = demo(&emulator);
+    let bot = demo_bot_with(&demo_config(&emulator));
 
     let reply = bot.send(&text_message("image")).await;
     assert_eq!(reply.msg_type().as_deref(), Some("image"), "{}", reply.body);
@@ -284,10 +275,9 @@ async fn demo_image_voice_video_and_music_reply_with_uploaded_ids() {
 #[actix_web::test]
 async fn a_refused_media_file_answers_success() {
     let emulator = Emulator::start().expect("emulator");
-    let mut config = config(&emulator);
-    config.media.assets_dir = ASSETS.into();
+    let mut config = demo_config(&emulator);
     config.media.image_max_bytes = 10;
-    let bot = TestBot::with_config(&config, crate::handlers::router());
+    let bot = demo_bot_with(&config);
     let reply = bot.send(&text_message("image")).await;
     assert!(reply.is_success(), "{}", reply.body);
     assert_eq!(emulator.count(UPLOAD), 0);

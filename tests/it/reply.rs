@@ -6,6 +6,8 @@ use wxbot::prelude::*;
 use wxbot::reply::{RenderError, render};
 use wxbot::testing::{TestBot, TestResponse, text_message};
 
+use crate::common::demo_bot;
+
 /// Compares with a golden file; the file's trailing newline is not part of the reply.
 macro_rules! assert_golden {
     ($actual:expr, $path:literal) => {
@@ -16,10 +18,6 @@ macro_rules! assert_golden {
             $path
         )
     };
-}
-
-fn demo() -> TestBot {
-    TestBot::new(crate::handlers::router())
 }
 
 /// The header of the text fixture: from `o_fixture_user` to `gh_fixture_account`.
@@ -57,26 +55,26 @@ fn articles(n: usize) -> Vec<Article> {
 
 #[actix_web::test]
 async fn text_echo_matches_golden() {
-    let reply = demo().send(wxbot::fixture!("inbound/text.xml")).await;
+    let reply = demo_bot().send(wxbot::fixture!("inbound/text.xml")).await;
     assert_golden!(reply.normalized(), "reply/text_echo.xml");
 }
 
 #[actix_web::test]
 async fn news_matches_golden() {
     let xml = wxbot::fixture!("inbound/text.xml").replacen("this is a test", "news", 1);
-    let reply = demo().send(&xml).await;
+    let reply = demo_bot().send(&xml).await;
     assert_golden!(reply.normalized(), "reply/news.xml");
 }
 
 #[actix_web::test]
 async fn image_echo_by_media_id_matches_golden() {
-    let reply = demo().send(wxbot::fixture!("inbound/image.xml")).await;
+    let reply = demo_bot().send(wxbot::fixture!("inbound/image.xml")).await;
     assert_golden!(reply.normalized(), "reply/image_echo.xml");
 }
 
 #[actix_web::test]
 async fn voice_echo_matches_golden() {
-    let reply = demo()
+    let reply = demo_bot()
         .send(wxbot::fixture!("inbound/voice_no_recognition.xml"))
         .await;
     assert_golden!(reply.normalized(), "reply/voice_echo.xml");
@@ -87,7 +85,7 @@ async fn reply_create_time_is_now() {
     let before = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap();
-    let reply = demo().send(wxbot::fixture!("inbound/text.xml")).await;
+    let reply = demo_bot().send(wxbot::fixture!("inbound/text.xml")).await;
     let after = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap();
@@ -179,7 +177,7 @@ fn media_reply_naming_a_file_cannot_be_rendered() {
 
 #[actix_web::test]
 async fn any_text_survives_the_echo_round_trip() {
-    let bot = demo();
+    let bot = demo_bot();
     let texts = [
         "a ]]> b",
         "]]>",
@@ -206,7 +204,7 @@ async fn any_text_survives_the_echo_round_trip() {
 
 #[actix_web::test]
 async fn cdata_terminator_is_split_across_sections() {
-    let reply = demo().send(&text_message("a ]]> b")).await;
+    let reply = demo_bot().send(&text_message("a ]]> b")).await;
     assert!(
         reply
             .body
@@ -218,7 +216,7 @@ async fn cdata_terminator_is_split_across_sections() {
 
 #[actix_web::test]
 async fn escaped_text_is_echoed_in_cdata() {
-    let reply = demo()
+    let reply = demo_bot()
         .send(wxbot::fixture!("inbound/text_entities.xml"))
         .await;
     assert_eq!(content(&reply), "<b> & 中文");
@@ -234,7 +232,7 @@ async fn escaped_text_is_echoed_in_cdata() {
 #[actix_web::test]
 async fn control_characters_are_dropped_from_the_echo_so_it_stays_well_formed() {
     // The input keeps `\x1d` (parse.rs); XML 1.0 cannot carry it out again.
-    let reply = demo()
+    let reply = demo_bot()
         .send(wxbot::fixture!("inbound/text_control_chars.xml"))
         .await;
     assert_eq!(content(&reply), "beforeafter");

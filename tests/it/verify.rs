@@ -1,19 +1,16 @@
 //! URL verification (CONTRACT §4.1): echo on a good signature, 403 on a bad one, 400 when a
 //! parameter is missing.
 
-use actix_web::{App, test as actix_test};
+use actix_web::test::TestRequest;
 use wxbot::prelude::*;
 use wxbot::testing::{self, NONCE, TIMESTAMP};
-use wxbot::{Bot, endpoint, signature};
+use wxbot::{Bot, signature};
+
+use crate::common::call;
 
 async fn status_and_body(uri: &str) -> (u16, String) {
     let bot = Bot::new(&testing::config(), Router::new()).expect("bot");
-    let app = actix_test::init_service(App::new().configure(endpoint::configure(bot))).await;
-    let response =
-        actix_test::call_service(&app, actix_test::TestRequest::get().uri(uri).to_request()).await;
-    let status = response.status().as_u16();
-    let body = actix_test::read_body(response).await;
-    (status, String::from_utf8_lossy(&body).into_owned())
+    call(bot, TestRequest::get().uri(uri)).await
 }
 
 fn good_signature() -> String {

@@ -8,12 +8,9 @@ use wxbot::crypto::{MsgCrypt, find_encrypt};
 use wxbot::dev::{Options, Playground};
 use wxbot::testing::{self, AES_KEY, APPID, TOKEN};
 
-use super::{http, send};
+use super::send;
+use crate::common::{demo_playground, local_client};
 use crate::handlers;
-
-fn playground(config: wxbot::Config) -> Playground {
-    Playground::start(config, handlers::router(), &Options::default().port(0)).expect("playground")
-}
 
 async fn ping(playground: &Playground, mode: &str) -> Value {
     let message = json!({ "mode": mode, "message": { "type": "text", "content": "ping" } });
@@ -42,7 +39,7 @@ fn param<'a>(answer: &'a Value, name: &str) -> &'a str {
 
 #[tokio::test]
 async fn safe_mode_posts_wechats_ciphertext_and_opens_the_encrypted_reply() {
-    let playground = playground(testing::config_in(Mode::Safe));
+    let playground = demo_playground(testing::config_in(Mode::Safe));
     let crypt = MsgCrypt::new(AES_KEY, TOKEN, APPID).expect("key");
     let answer = ping(&playground, "safe").await;
     assert_eq!(
@@ -87,8 +84,8 @@ async fn safe_mode_posts_wechats_ciphertext_and_opens_the_encrypted_reply() {
 
 #[tokio::test]
 async fn a_plain_account_gets_a_made_up_key_and_answers_every_mode() {
-    let playground = playground(testing::config());
-    let info: Value = http()
+    let playground = demo_playground(testing::config());
+    let info: Value = local_client()
         .get(format!("{}api/info", playground.url()))
         .send()
         .await
@@ -121,7 +118,7 @@ async fn a_plain_account_gets_a_made_up_key_and_answers_every_mode() {
 
 #[tokio::test]
 async fn a_safe_mode_account_refuses_plain_messages_and_the_page_says_why() {
-    let playground = playground(testing::config_in(Mode::Safe));
+    let playground = demo_playground(testing::config_in(Mode::Safe));
     let answer = ping(&playground, "plain").await;
     assert_eq!(answer["attempts"][0]["status"], 403, "{answer}");
     assert_eq!(answer["reply"]["kind"], "failed", "{answer}");
@@ -141,7 +138,7 @@ fn a_plain_accounts_unusable_key_is_replaced_but_a_safe_ones_is_an_error() {
     let mut safe = testing::config_in(Mode::Safe);
     safe.account.encoding_aes_key = "too-short".into();
     actix_web::rt::System::new().block_on(async {
-        let started = playground(plain);
+        let started = demo_playground(plain);
         assert_eq!(ping(&started, "safe").await["reply"]["text"], "pong");
         let err = Playground::start(safe, handlers::router(), &Options::default().port(0))
             .expect_err("a bad key in safe mode");
