@@ -142,20 +142,11 @@ pub(crate) fn scan(xml: &str) -> Result<Fields<'_>, ParseError> {
             }
             Event::Empty(start) => {
                 let name = element_name(xml, at, start.name().as_ref())?;
-                let top = open.len() == 1;
-                match open.last_mut() {
-                    Some(parent) => {
-                        parent.2 = true;
-                        let (parent, group) = (parent.0, parent.1);
-                        let value = Cow::Borrowed("");
-                        fields.leaves.push(Leaf {
-                            name,
-                            parent,
-                            group,
-                            top,
-                            value,
-                        });
-                    }
+                if let Some(parent) = open.last_mut() {
+                    parent.2 = true;
+                }
+                match leaf(&open, name, Cow::Borrowed("")) {
+                    Some(leaf) => fields.leaves.push(leaf),
                     None => root_done = true,
                 }
             }
@@ -163,17 +154,8 @@ pub(crate) fn scan(xml: &str) -> Result<Fields<'_>, ParseError> {
                 // check_end_names (on by default) guarantees the end matches the open element.
                 let (name, _, has_children) = open.pop().ok_or(ParseError::Trailing)?;
                 let value = text.take().unwrap_or_default();
-                let top = open.len() == 1;
-                match open.last() {
-                    Some(&(parent, group, _)) if !has_children => {
-                        fields.leaves.push(Leaf {
-                            name,
-                            parent,
-                            group,
-                            top,
-                            value,
-                        });
-                    }
+                match leaf(&open, name, value) {
+                    Some(leaf) if !has_children => fields.leaves.push(leaf),
                     Some(_) => {}
                     None => root_done = true,
                 }
@@ -219,6 +201,18 @@ pub(crate) fn scan(xml: &str) -> Result<Fields<'_>, ParseError> {
         return Err(ParseError::Empty);
     }
     Ok(fields)
+}
+
+/// The leaf `name` closing inside the innermost open element; `None` for the root itself.
+fn leaf<'a>(open: &[(&'a str, u32, bool)], name: &'a str, value: Cow<'a, str>) -> Option<Leaf<'a>> {
+    let &(parent, group, _) = open.last()?;
+    Some(Leaf {
+        name,
+        parent,
+        group,
+        top: open.len() == 1,
+        value,
+    })
 }
 
 /// The element's name as a slice of the input (`<` is at `at`), so it outlives the event.
