@@ -103,6 +103,9 @@ pub enum ClientError {
     /// The account has no AppID or AppSecret configured.
     #[error("api calls need account.appid and account.secret")]
     NoCredentials,
+    /// No access token: the fetch failed (shared by every call that waited on it).
+    #[error("no access token: {0}")]
+    Token(Arc<Self>),
 }
 
 impl ClientError {
@@ -110,6 +113,7 @@ impl ClientError {
     pub fn api(&self) -> Option<&ApiError> {
         match self {
             Self::Api(err) => Some(err),
+            Self::Token(err) => err.api(),
             _ => None,
         }
     }
@@ -123,7 +127,8 @@ impl ClientError {
             // only where repeating is harmless: a second customer-service send would show
             // the user the reply twice.
             Self::Http { path, source } => source.is_connect() || path != CUSTOM_SEND,
-            Self::Decode { .. } | Self::NoCredentials => false,
+            // The fetch was retried already.
+            Self::Decode { .. } | Self::NoCredentials | Self::Token(_) => false,
         }
     }
 }

@@ -13,6 +13,7 @@ pub(crate) mod limits;
 
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::SystemTime;
 
 use dashmap::DashMap;
@@ -60,9 +61,9 @@ pub enum MediaError {
     Upload {
         /// The resolved path.
         path: PathBuf,
-        /// The API error.
+        /// The API error; shared by the requests that waited on the same upload.
         #[source]
-        source: ClientError,
+        source: Arc<ClientError>,
     },
 }
 
@@ -83,7 +84,22 @@ struct Inner {
 }
 
 /// A cached id behind the lock its uploads take.
-type Slot = Arc<tokio::sync::Mutex<Option<Entry>>>;
+type Slot = Arc<SlotState>;
+
+/// One (kind, content)'s id, behind the lock its uploads take.
+#[derive(Debug, Default)]
+struct SlotState {
+    entry: tokio::sync::Mutex<Held>,
+    /// Uploads finished, successful or not: a waiter that sees it move while it waited knows
+    /// its upload was just tried, and shares that outcome instead of trying again at once.
+    finished: AtomicU64,
+}
+
+#[derive(Debug, Default)]
+struct Held {
+    entry: Option<Entry>,
+    failure: Option<Arc<ClientError>>,
+}
 
 #[derive(Debug, Clone, Copy)]
 struct Stamp {
@@ -125,10 +141,11 @@ impl MediaCache {
         let (stamp, mut bytes) = self.stamp(kind, &full).await?;
         // Clone the slot out so the map's guard drops before awaiting the slot's lock.
         let slot = Arc::clone(&self.inner.slots.entry((kind, stamp.sha1)).or_default());
-        let mut entry = slot.lock().await;
+        let seen = slot.finished.load(Ordering::Acquire);
+        let mut held = slot.entry.lock().await;
         let now = unix_now();
         let config = &self.inner.config;
-        if let Some(entry) = entry.as_ref()
+        if let Some(entry) = held.entry.as_ref()
             && is_fresh(
                 entry.created_at,
                 now,
@@ -138,22 +155,37 @@ impl MediaCache {
         {
             return Ok(entry.media_id.clone());
         }
+        let upload_failed = |source| MediaError::Upload {
+            path: full.clone(),
+            source,
+        };
+        if slot.finished.load(Ordering::Acquire) != seen
+            && let Some(failure) = &held.failure
+        {
+            return Err(upload_failed(Arc::clone(failure)));
+        }
         let bytes = match bytes.take() {
             Some(bytes) => bytes,
             None => read(&full).await?,
         };
         let filename = upload_name(&full, stamp.accepted);
-        let uploaded = self
+        let result = self
             .inner
             .client
             .upload(kind, &filename, stamp.accepted.content_type, bytes.into())
-            .await
-            .map_err(|source| MediaError::Upload {
-                path: full.clone(),
-                source,
-            })?;
+            .await;
+        slot.finished.fetch_add(1, Ordering::Release);
+        let uploaded = match result {
+            Ok(uploaded) => uploaded,
+            Err(err) => {
+                let failure = Arc::new(err);
+                held.failure = Some(Arc::clone(&failure));
+                return Err(upload_failed(failure));
+            }
+        };
         tracing::info!(%kind, file = %full.display(), media_id = %uploaded.media_id, "uploaded");
-        *entry = Some(Entry {
+        held.failure = None;
+        held.entry = Some(Entry {
             media_id: uploaded.media_id.clone(),
             created_at: now,
         });
@@ -184,9 +216,13 @@ impl MediaCache {
             .map(|slot| Arc::clone(slot.value()))
             .collect();
         for slot in slots {
-            let mut entry = slot.lock().await;
-            if entry.as_ref().is_some_and(|entry| entry.media_id == *stale) {
-                *entry = None;
+            let mut held = slot.entry.lock().await;
+            if held
+                .entry
+                .as_ref()
+                .is_some_and(|entry| entry.media_id == *stale)
+            {
+                held.entry = None;
             }
         }
     }
@@ -220,6 +256,14 @@ impl MediaCache {
             && stamp.modified == modified
         {
             return Ok((stamp, None));
+        }
+        // Read for the first time or changed: also check where it really is, so a symlink
+        // cannot lead out of the assets folder (a warm hit keeps the checked path).
+        let real = |path: &Path| std::fs::canonicalize(path).map_err(|source| io(path, source));
+        if !real(full)?.starts_with(real(&self.inner.config.assets_dir)?) {
+            return Err(MediaError::Escapes {
+                path: full.to_owned(),
+            });
         }
         let bytes = read(full).await?;
         let accepted = limits::check(&self.inner.config, kind, &bytes).map_err(|source| {

@@ -1,6 +1,7 @@
 //! The access token: cached, shared, fetched once however many callers need it at once.
 
 use std::future::Future;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, PoisonError, RwLock};
 use std::time::Duration;
 
@@ -18,7 +19,10 @@ const MARGIN: Duration = Duration::from_secs(300);
 pub(super) struct TokenManager {
     /// Read on every call without awaiting; written only under `gate`.
     current: RwLock<Option<Token>>,
-    gate: tokio::sync::Mutex<()>,
+    /// Held while fetching; keeps the last fetch's failure for the callers that waited on it.
+    gate: tokio::sync::Mutex<Option<Arc<ClientError>>>,
+    /// Fetches finished: a caller that sees it move while it waited shares that outcome.
+    finished: AtomicU64,
 }
 
 #[derive(Debug, Clone)]
@@ -44,12 +48,29 @@ impl TokenManager {
         if let Some(token) = self.fresh() {
             return Ok(token);
         }
-        let _gate = self.gate.lock().await;
+        let seen = self.finished.load(Ordering::Acquire);
+        let mut failure = self.gate.lock().await;
         // Another caller may have refreshed while this one waited at the gate.
         if let Some(token) = self.fresh() {
             return Ok(token);
         }
-        let issued = fetch().await?;
+        // Or failed: then this caller shares the failure rather than fetching again at once.
+        if self.finished.load(Ordering::Acquire) != seen
+            && let Some(failed) = failure.as_ref()
+        {
+            return Err(ClientError::Token(Arc::clone(failed)));
+        }
+        let fetched = fetch().await;
+        self.finished.fetch_add(1, Ordering::Release);
+        let issued = match fetched {
+            Ok(issued) => issued,
+            Err(err) => {
+                let failed = Arc::new(err);
+                *failure = Some(Arc::clone(&failed));
+                return Err(ClientError::Token(failed));
+            }
+        };
+        *failure = None;
         // Capped: an absurd `expires_in` must not overflow the clock.
         let lifetime = Duration::from_secs(issued.expires_in.min(86_400));
         // Short-lived tokens (tests, emulators) refresh at half-life instead.
@@ -159,6 +180,36 @@ mod tests {
             assert_eq!(&*task.await.unwrap().unwrap(), "t1");
         }
         assert_eq!(fetches.load(Ordering::SeqCst), 1);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn callers_waiting_on_a_failed_fetch_share_its_failure() {
+        let manager = Arc::new(TokenManager::default());
+        let fetches = Arc::new(AtomicUsize::new(0));
+        let tasks: Vec<_> = (0..10)
+            .map(|_| {
+                let (manager, fetches) = (Arc::clone(&manager), Arc::clone(&fetches));
+                tokio::spawn(async move {
+                    manager
+                        .get(|| async {
+                            fetches.fetch_add(1, Ordering::SeqCst);
+                            tokio::time::sleep(Duration::from_millis(50)).await;
+                            Err(ClientError::NoCredentials)
+                        })
+                        .await
+                })
+            })
+            .collect();
+        for task in tasks {
+            assert!(matches!(task.await.unwrap(), Err(ClientError::Token(_))));
+        }
+        assert_eq!(
+            fetches.load(Ordering::SeqCst),
+            1,
+            "one fetch for ten callers"
+        );
+        let retry = manager.get(|| async { Ok(issued("t1", 7200)) }).await;
+        assert_eq!(&*retry.unwrap(), "t1", "a later call fetches again");
     }
 
     #[tokio::test(start_paused = true)]

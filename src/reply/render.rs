@@ -148,24 +148,30 @@ pub(crate) fn cdata_field(out: &mut String, tag: &str, value: &str) {
 /// well-formed while every allowed character survives unchanged.
 pub(crate) fn push_cdata(out: &mut String, value: &str) {
     out.push_str("<![CDATA[");
-    // The usual text has no `]`, no control character and no U+FFFE/U+FFFF (which start
-    // with 0xEF): one byte scan, then a plain copy.
+    // The usual text has no `]`, no CR, no other control character and no U+FFFE/U+FFFF
+    // (which start with 0xEF): one byte scan, then a plain copy.
     let plain = value
         .bytes()
-        .all(|b| (b >= 0x20 || matches!(b, b'\t' | b'\n' | b'\r')) && b != b']' && b != 0xef);
+        .all(|b| (b >= 0x20 || b == b'\t' || b == b'\n') && b != b']' && b != 0xef);
     if plain {
         out.push_str(value);
         out.push_str("]]>");
         return;
     }
     let clean = !value.chars().any(forbidden);
-    let mut rest = value;
-    while let Some(at) = rest.find("]]>") {
-        push_clean(out, &rest[..at + 2], clean);
-        out.push_str("]]><![CDATA[>");
-        rest = &rest[at + 3..];
+    for (i, line) in value.split('\r').enumerate() {
+        if i > 0 {
+            // A raw CR would be read back as LF (XML's end-of-line rule): write a reference.
+            out.push_str("]]>&#13;<![CDATA[");
+        }
+        let mut rest = line;
+        while let Some(at) = rest.find("]]>") {
+            push_clean(out, &rest[..at + 2], clean);
+            out.push_str("]]><![CDATA[>");
+            rest = &rest[at + 3..];
+        }
+        push_clean(out, rest, clean);
     }
-    push_clean(out, rest, clean);
     out.push_str("]]>");
 }
 
@@ -202,11 +208,16 @@ mod tests {
     }
 
     #[test]
+    fn a_carriage_return_survives_as_a_reference() {
+        assert_eq!(cdata("a\r\nb"), "<![CDATA[a]]>&#13;<![CDATA[\nb]]>");
+        let xml = format!("<xml><A>{}</A></xml>", cdata("x\r]]>y"));
+        let fields = crate::message::scan::scan(&xml).unwrap();
+        assert_eq!(fields.leaves[0].value, "x\r]]>y");
+    }
+
+    #[test]
     fn drops_only_what_xml_forbids() {
-        assert_eq!(
-            cdata("a\u{1d}b\tc\nd\re\u{ffff}"),
-            "<![CDATA[ab\tc\nd\re]]>"
-        );
+        assert_eq!(cdata("a\u{1d}b\tc\nd\u{ffff}"), "<![CDATA[ab\tc\nd]]>");
         assert_eq!(cdata("😀 <&>"), "<![CDATA[😀 <&>]]>");
     }
 }

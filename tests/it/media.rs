@@ -282,3 +282,59 @@ async fn a_refused_media_file_answers_success() {
     assert!(reply.is_success(), "{}", reply.body);
     assert_eq!(emulator.count(UPLOAD), 0);
 }
+
+#[tokio::test]
+async fn requests_waiting_on_a_failed_upload_share_its_failure() {
+    let setup = setup("shared-failure", |_| {});
+    setup.write("a.jpg", &jpeg(1000, 1));
+    // Three dropped connections: the first request's upload fails after its retries.
+    for _ in 0..3 {
+        setup.emulator.script(UPLOAD, Fault::Drop);
+    }
+    let tasks: Vec<_> = (0..50)
+        .map(|_| {
+            let cache = setup.cache.clone();
+            tokio::spawn(async move { cache.resolve(MediaKind::Image, Path::new("a.jpg")).await })
+        })
+        .collect();
+    for task in tasks {
+        let error = task.await.expect("join").unwrap_err();
+        assert!(matches!(error, MediaError::Upload { .. }), "{error}");
+    }
+    assert_eq!(
+        setup.emulator.count(UPLOAD),
+        3,
+        "one upload's attempts, not fifty"
+    );
+    setup
+        .image("a.jpg")
+        .await
+        .expect("a later request tries again");
+    assert_eq!(setup.emulator.count(UPLOAD), 4);
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn a_symlink_out_of_the_assets_folder_is_refused() {
+    let setup = setup("symlink", |_| {});
+    let outside = TempDir::new("symlink-outside");
+    std::fs::write(outside.0.join("secret.jpg"), jpeg(1000, 1)).expect("write");
+    std::os::unix::fs::symlink(outside.0.join("secret.jpg"), setup.dir.0.join("link.jpg"))
+        .expect("link");
+    let error = setup.image("link.jpg").await.unwrap_err();
+    assert!(
+        error.to_string().contains("escapes media.assets_dir"),
+        "{error}"
+    );
+    setup.write("inside.jpg", &jpeg(1000, 2));
+    std::os::unix::fs::symlink(
+        setup.dir.0.join("inside.jpg"),
+        setup.dir.0.join("alias.jpg"),
+    )
+    .expect("link");
+    setup
+        .image("alias.jpg")
+        .await
+        .expect("a link that stays inside is fine");
+    assert_eq!(setup.emulator.count(UPLOAD), 1);
+}
