@@ -30,14 +30,33 @@
 //! Routes are tried in order and the first match wins; a route after a catch-all, or a bad
 //! regex, stops the bot at start-up ([`RouterError`]).
 //!
+//! ## Media replies
+//!
+//! `Reply::image("cat.jpg")` names a file under `media.assets_dir`; the [`media::MediaCache`]
+//! uploads it on first use (checked against the upload limits first), reuses the `media_id`
+//! while it lives and uploads again before it expires, one upload however many requests ask.
+//! A [`MediaId`] is used as it is. Handlers reach the API through [`Ctx::api`]
+//! ([`client::Client`]: download, customer-service sends, typing).
+//!
 //! ## Errors and the 5-second rule
 //!
 //! Once a message has parsed, WeChat always gets 200: a handler error or panic is logged and
-//! answered `success`, so WeChat neither retries nor shows the user an error.
+//! answered `success`, so WeChat neither retries nor shows the user an error. A repeated
+//! delivery never runs the handler again: it gets the first delivery's reply. A reply not
+//! ready by `server.reply_deadline_ms` is answered `success` and sent through the
+//! customer-service API when ready, exactly once.
 //!
 //! ## Testing your bot
 //!
-//! [`testing::TestBot`] drives the same logic as the HTTP endpoint with signed requests.
+//! [`testing::TestBot`] drives the same logic as the HTTP endpoint with signed (or, in safe
+//! mode, encrypted) requests; [`emulator::Emulator`] is a real local server playing the WeChat
+//! API, with scripted failures. `wxbot dev` ([`dev`]) puts the bot, the emulator and a chat
+//! page in one process.
+//!
+//! ## Configuration
+//!
+//! [`Config`]: `wxbot.toml`, overridden by `WXBOT_<SECTION>__<KEY>` variables; `account.mode`
+//! selects plain, compatible or safe ([`crypto`]) message encryption.
 
 pub mod cli;
 pub mod client;
