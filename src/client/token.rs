@@ -158,56 +158,57 @@ mod tests {
         }
     }
 
-    #[tokio::test(start_paused = true)]
-    async fn concurrent_needs_share_one_fetch() {
-        let manager = Arc::new(TokenManager::default());
+    /// `callers` concurrent gets whose fetch takes 50 ms and ends in `outcome`; their results
+    /// and how many fetches ran.
+    async fn concurrent_gets(
+        manager: &Arc<TokenManager>,
+        callers: usize,
+        outcome: fn() -> Result<Issued, ClientError>,
+    ) -> (Vec<Result<Arc<str>, ClientError>>, usize) {
         let fetches = Arc::new(AtomicUsize::new(0));
-        let tasks: Vec<_> = (0..50)
+        let tasks: Vec<_> = (0..callers)
             .map(|_| {
-                let (manager, fetches) = (Arc::clone(&manager), Arc::clone(&fetches));
+                let (manager, fetches) = (Arc::clone(manager), Arc::clone(&fetches));
                 tokio::spawn(async move {
-                    manager
-                        .get(|| async {
-                            fetches.fetch_add(1, Ordering::SeqCst);
-                            tokio::time::sleep(Duration::from_millis(50)).await;
-                            Ok(issued("t1", 7200))
-                        })
-                        .await
+                    let fetch = || async {
+                        fetches.fetch_add(1, Ordering::SeqCst);
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        outcome()
+                    };
+                    manager.get(fetch).await
                 })
             })
             .collect();
+        let mut results = Vec::new();
         for task in tasks {
-            assert_eq!(&*task.await.unwrap().unwrap(), "t1");
+            results.push(task.await.unwrap());
         }
-        assert_eq!(fetches.load(Ordering::SeqCst), 1);
+        (results, fetches.load(Ordering::SeqCst))
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn concurrent_needs_share_one_fetch() {
+        let manager = Arc::new(TokenManager::default());
+        let (results, fetches) = concurrent_gets(&manager, 50, || Ok(issued("t1", 7200))).await;
+        assert!(
+            results
+                .iter()
+                .all(|token| token.as_deref().ok() == Some("t1"))
+        );
+        assert_eq!(fetches, 1);
     }
 
     #[tokio::test(start_paused = true)]
     async fn callers_waiting_on_a_failed_fetch_share_its_failure() {
         let manager = Arc::new(TokenManager::default());
-        let fetches = Arc::new(AtomicUsize::new(0));
-        let tasks: Vec<_> = (0..10)
-            .map(|_| {
-                let (manager, fetches) = (Arc::clone(&manager), Arc::clone(&fetches));
-                tokio::spawn(async move {
-                    manager
-                        .get(|| async {
-                            fetches.fetch_add(1, Ordering::SeqCst);
-                            tokio::time::sleep(Duration::from_millis(50)).await;
-                            Err(ClientError::NoCredentials)
-                        })
-                        .await
-                })
-            })
-            .collect();
-        for task in tasks {
-            assert!(matches!(task.await.unwrap(), Err(ClientError::Token(_))));
-        }
-        assert_eq!(
-            fetches.load(Ordering::SeqCst),
-            1,
-            "one fetch for ten callers"
+        let (results, fetches) =
+            concurrent_gets(&manager, 10, || Err(ClientError::NoCredentials)).await;
+        assert!(
+            results
+                .iter()
+                .all(|result| matches!(result, Err(ClientError::Token(_))))
         );
+        assert_eq!(fetches, 1, "one fetch for ten callers");
         let retry = manager.get(|| async { Ok(issued("t1", 7200)) }).await;
         assert_eq!(&*retry.unwrap(), "t1", "a later call fetches again");
     }
