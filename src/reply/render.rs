@@ -3,6 +3,7 @@
 //! `quick_xml::se` escapes rather than writing CDATA, and a `Writer` adds nothing for a fixed
 //! flat shape; one `String` with the right capacity is the cheapest correct output.
 
+use std::borrow::Cow;
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
@@ -158,7 +159,13 @@ pub(crate) fn push_cdata(out: &mut String, value: &str) {
         out.push_str("]]>");
         return;
     }
-    let clean = !value.chars().any(forbidden);
+    // Forbidden characters go first: dropped after the `]]>` search, `]]\u{1}>` would become
+    // a terminator and close the section early (markup injection).
+    let value: Cow<'_, str> = if value.chars().any(forbidden) {
+        Cow::Owned(value.chars().filter(|&c| !forbidden(c)).collect())
+    } else {
+        Cow::Borrowed(value)
+    };
     for (i, line) in value.split('\r').enumerate() {
         if i > 0 {
             // A raw CR would be read back as LF (XML's end-of-line rule): write a reference.
@@ -166,21 +173,13 @@ pub(crate) fn push_cdata(out: &mut String, value: &str) {
         }
         let mut rest = line;
         while let Some(at) = rest.find("]]>") {
-            push_clean(out, &rest[..at + 2], clean);
+            out.push_str(&rest[..at + 2]);
             out.push_str("]]><![CDATA[>");
             rest = &rest[at + 3..];
         }
-        push_clean(out, rest, clean);
+        out.push_str(rest);
     }
     out.push_str("]]>");
-}
-
-fn push_clean(out: &mut String, piece: &str, clean: bool) {
-    if clean {
-        out.push_str(piece);
-    } else {
-        out.extend(piece.chars().filter(|&c| !forbidden(c)));
-    }
 }
 
 fn forbidden(c: char) -> bool {
@@ -205,6 +204,22 @@ mod tests {
             "<![CDATA[]]]]><![CDATA[>]]]]><![CDATA[>]]>"
         );
         assert_eq!(cdata("]]"), "<![CDATA[]]]]>");
+    }
+
+    #[test]
+    fn a_terminator_hidden_by_forbidden_characters_cannot_close_the_section() {
+        for sneaky in [
+            "]]\u{1}>",
+            "]\u{1f}]>",
+            "]]\u{ffff}>",
+            "a]]\u{1}></Content><X>y</X>",
+        ] {
+            let xml = format!("<xml><A>{}</A></xml>", cdata(sneaky));
+            let fields = crate::message::scan::scan(&xml).expect("well-formed");
+            assert_eq!(fields.leaves.len(), 1, "{sneaky:?} → {xml}");
+            let kept: String = sneaky.chars().filter(|&c| !forbidden(c)).collect();
+            assert_eq!(fields.leaves[0].value, kept);
+        }
     }
 
     #[test]
