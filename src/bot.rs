@@ -11,7 +11,7 @@
 mod work;
 
 use std::panic::AssertUnwindSafe;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use futures_util::FutureExt as _;
@@ -56,6 +56,8 @@ struct Inner<S> {
     inflight: Arc<Inflight>,
     /// `compatible` and `safe` modes' crypto.
     crypt: Option<MsgCrypt>,
+    /// Where work that outlives its request runs (see [`Bot::run_late_work_on`]).
+    background: OnceLock<tokio::runtime::Handle>,
 }
 
 /// The answer to a message that parsed: the reply XML, or `success`.
@@ -136,6 +138,7 @@ impl<S: Clone + Send + Sync + 'static> Bot<S> {
             media,
             dedup,
             inflight: Arc::default(),
+            background: OnceLock::new(),
             crypt: config.crypt().map_err(|err| ConfigError {
                 problems: vec![format!("account.encoding_aes_key: {err}")],
             })?,
@@ -225,6 +228,13 @@ impl<S: Clone + Send + Sync + 'static> Bot<S> {
         self.dispatch_at(message, Instant::now()).await
     }
 
+    /// Runs work that outlives its request (replies past the deadline) on `runtime` rather
+    /// than on the worker that received it, so it survives the workers at shutdown. `serve`
+    /// names its main runtime; the first call wins.
+    pub fn run_late_work_on(&self, runtime: tokio::runtime::Handle) {
+        let _ = self.inner.background.set(runtime);
+    }
+
     /// Waits (up to `limit`) for replies still being made in the background, such as late
     /// replies on their way through customer service; returns how many were abandoned.
     pub async fn drain(&self, limit: Duration) -> usize {
@@ -258,6 +268,9 @@ impl<S: Clone + Send + Sync + 'static> Bot<S> {
                 Some(Claim::Owner(decision)) => decision,
                 None => Decision::alone(),
             };
+        // Counted from here, not from the spawn: a shutdown must also wait for a message
+        // whose work is still being tried inline.
+        let guard = inner.inflight.enter();
         let mut work: Work = Box::pin(self.clone().work(Arc::clone(&message), handler));
         // Most handlers finish at once (text, keywords, cached media): no task, no timer.
         if let Some(done) = (&mut work).now_or_never() {
@@ -270,15 +283,20 @@ impl<S: Clone + Send + Sync + 'static> Bot<S> {
         }
         let slot = decision.slot();
         let deadline = received + Duration::from_millis(inner.config.server.reply_deadline_ms);
-        let (bot, guard) = (self.clone(), inner.inflight.enter());
+        let bot = self.clone();
         let header = message.header.clone();
         // A task, not this request's future: the work outlives a dropped connection.
-        tokio::spawn(async move {
+        let task = async move {
             let _guard = guard;
             if let Some(late) = race(work, &decision, deadline).await {
                 bot.send_late(&message, late).await;
             }
-        });
+        };
+        // On the runtime `serve` named, which outlives the HTTP workers; else this one.
+        match inner.background.get() {
+            Some(runtime) => drop(runtime.spawn(task)),
+            None => drop(tokio::spawn(task)),
+        }
         Answer::of(slot.settled().await, &header)
     }
 

@@ -115,18 +115,23 @@ pub async fn serve_until<S: Clone + Send + Sync + 'static>(
     let server = server.run();
     let handle = server.handle();
     let limit = Duration::from_secs(bot.config().server.shutdown_timeout_secs);
+    // Late replies run here, on the main runtime, which outlives the workers.
+    bot.run_late_work_on(tokio::runtime::Handle::current());
+    let draining = bot.clone();
     actix_web::rt::spawn(async move {
         shutdown.await;
         tracing::info!("shutting down: no new connections; waiting for late replies");
-        // Paused, not stopped: the workers keep running the late replies.
         handle.pause().await;
-        let abandoned = bot.drain(limit).await;
-        if abandoned > 0 {
-            tracing::warn!(abandoned, "late replies abandoned at shutdown");
-        }
+        draining.drain(limit).await;
         handle.stop(true).await;
     });
-    server.await
+    server.await?;
+    // Requests on open connections during the graceful stop may have left late work too.
+    let abandoned = bot.drain(limit).await;
+    if abandoned > 0 {
+        tracing::warn!(abandoned, "late replies abandoned at shutdown");
+    }
+    Ok(())
 }
 
 /// Ctrl-C, or SIGTERM where there are signals; `serve` and `dev` stop on it.
