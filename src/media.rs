@@ -56,6 +56,12 @@ pub enum MediaError {
         #[source]
         source: LimitError,
     },
+    /// The file changed while it was being resolved; the next request uploads the new one.
+    #[error("media file {path:?} changed while being resolved; the next request uploads it")]
+    Changed {
+        /// The resolved path.
+        path: PathBuf,
+    },
     /// The upload failed.
     #[error("media file {path:?} upload failed: {source}")]
     Upload {
@@ -166,7 +172,15 @@ impl MediaCache {
         }
         let bytes = match bytes.take() {
             Some(bytes) => bytes,
-            None => read(&full).await?,
+            // Known but expired: read again with every check, and make sure it is still the
+            // content this slot stands for (a same-size rewrite within the mtime's grain).
+            None => {
+                let (now_held, bytes) = self.check(kind, &full, stamp.len, stamp.modified).await?;
+                if now_held.sha1 != stamp.sha1 {
+                    return Err(MediaError::Changed { path: full });
+                }
+                bytes
+            }
         };
         let filename = upload_name(&full, stamp.accepted);
         let result = self
@@ -257,15 +271,29 @@ impl MediaCache {
         {
             return Ok((stamp, None));
         }
-        // Read for the first time or changed: also check where it really is, so a symlink
-        // cannot lead out of the assets folder (a warm hit keeps the checked path).
+        self.check(kind, full, len, modified)
+            .await
+            .map(|(stamp, bytes)| (stamp, Some(bytes)))
+    }
+
+    /// Reads the file where it really is (a symlink may not lead out of the assets folder),
+    /// checks the limits, hashes it and records what it held.
+    async fn check(
+        &self,
+        kind: MediaKind,
+        full: &Path,
+        len: u64,
+        modified: Option<SystemTime>,
+    ) -> Result<(Stamp, Vec<u8>), MediaError> {
         let real = |path: &Path| std::fs::canonicalize(path).map_err(|source| io(path, source));
-        if !real(full)?.starts_with(real(&self.inner.config.assets_dir)?) {
+        let checked = real(full)?;
+        if !checked.starts_with(real(&self.inner.config.assets_dir)?) {
             return Err(MediaError::Escapes {
                 path: full.to_owned(),
             });
         }
-        let bytes = read(full).await?;
+        // Read through the path that was checked, not the link again.
+        let bytes = read(&checked).await?;
         let accepted = limits::check(&self.inner.config, kind, &bytes).map_err(|source| {
             MediaError::Limit {
                 path: full.to_owned(),
@@ -278,8 +306,8 @@ impl MediaCache {
             sha1: Sha1::digest(&bytes).into(),
             accepted,
         };
-        self.inner.files.insert(key, stamp);
-        Ok((stamp, Some(bytes)))
+        self.inner.files.insert((full.to_owned(), kind), stamp);
+        Ok((stamp, bytes))
     }
 }
 

@@ -338,3 +338,33 @@ async fn a_symlink_out_of_the_assets_folder_is_refused() {
         .expect("a link that stays inside is fine");
     assert_eq!(setup.emulator.count(UPLOAD), 1);
 }
+
+#[tokio::test]
+async fn a_same_size_rewrite_that_keeps_the_mtime_is_caught_before_upload() {
+    // ttl ≤ margin: every resolve re-reads the file for a new upload.
+    let setup = setup("same-size", |media| {
+        media.ttl_secs = 60;
+        media.refresh_margin_secs = 60;
+    });
+    let path = setup.dir.0.join("a.jpg");
+    setup.write("a.jpg", &jpeg(1000, 1));
+    setup.image("a.jpg").await.expect("first upload");
+    let mtime = std::fs::metadata(&path)
+        .and_then(|m| m.modified())
+        .expect("mtime");
+    setup.write("a.jpg", &jpeg(1000, 2));
+    std::fs::File::options()
+        .write(true)
+        .open(&path)
+        .and_then(|f| f.set_modified(mtime))
+        .expect("keep mtime");
+    let error = setup.image("a.jpg").await.unwrap_err();
+    assert!(matches!(error, MediaError::Changed { .. }), "{error}");
+    setup
+        .image("a.jpg")
+        .await
+        .expect("the next request uploads the new content");
+    let uploads = setup.emulator.uploads();
+    assert_eq!(uploads.len(), 2);
+    assert_eq!(uploads[1].bytes, jpeg(1000, 2));
+}
