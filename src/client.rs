@@ -182,7 +182,7 @@ impl Client {
     /// The current access token, fetched when there is none or it is about to expire.
     /// Concurrent callers share one fetch.
     pub async fn access_token(&self) -> Result<Arc<str>, ClientError> {
-        self.inner.token.get(|| self.fetch_token()).await
+        self.inner.token.get(|force| self.fetch_token(force)).await
     }
 
     /// Runs an authenticated call: `request` builds it for a token; a token-invalid answer

@@ -1,7 +1,7 @@
 //! The access token: cached, shared, fetched once however many callers need it at once.
 
 use std::future::Future;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, PoisonError, RwLock};
 use std::time::Duration;
 
@@ -23,6 +23,9 @@ pub(super) struct TokenManager {
     gate: tokio::sync::Mutex<Option<Arc<ClientError>>>,
     /// Fetches finished: a caller that sees it move while it waited shares that outcome.
     finished: AtomicU64,
+    /// WeChat refused the current token: the next fetch must not hand the same one back
+    /// (`stable_token` does unless asked to `force_refresh`).
+    refused: AtomicBool,
 }
 
 #[derive(Debug, Clone)]
@@ -42,7 +45,7 @@ impl TokenManager {
     /// The cached token while it is fresh; otherwise one caller fetches and the rest wait.
     pub(super) async fn get<F, Fut>(&self, fetch: F) -> Result<Arc<str>, ClientError>
     where
-        F: FnOnce() -> Fut,
+        F: FnOnce(bool) -> Fut,
         Fut: Future<Output = Result<Issued, ClientError>>,
     {
         if let Some(token) = self.fresh() {
@@ -60,7 +63,7 @@ impl TokenManager {
         {
             return Err(ClientError::Token(Arc::clone(failed)));
         }
-        let fetched = fetch().await;
+        let fetched = fetch(self.refused.swap(false, Ordering::AcqRel)).await;
         self.finished.fetch_add(1, Ordering::Release);
         let issued = match fetched {
             Ok(issued) => issued,
@@ -93,6 +96,7 @@ impl TokenManager {
             .is_some_and(|token| &*token.value == failed)
         {
             *current = None;
+            self.refused.store(true, Ordering::Release);
         }
     }
 
@@ -112,8 +116,9 @@ struct StableRequest<'a> {
 }
 
 impl Client {
-    /// Fetches a new token from the configured endpoint (with the usual retries).
-    pub(super) async fn fetch_token(&self) -> Result<Issued, ClientError> {
+    /// Fetches a new token from the configured endpoint (with the usual retries); `force`
+    /// after WeChat refused the current one.
+    pub(super) async fn fetch_token(&self, force: bool) -> Result<Issued, ClientError> {
         let inner = &self.inner;
         if inner.appid.is_empty() || inner.secret.expose().is_empty() {
             return Err(ClientError::NoCredentials);
@@ -136,7 +141,7 @@ impl Client {
                     grant_type: "client_credential",
                     appid: &inner.appid,
                     secret: inner.secret.expose(),
-                    force_refresh: false,
+                    force_refresh: force,
                 };
                 self.send_json(path, || self.http().post(self.url(path)).json(&body))
                     .await
@@ -175,7 +180,7 @@ mod tests {
                         tokio::time::sleep(Duration::from_millis(50)).await;
                         outcome()
                     };
-                    manager.get(fetch).await
+                    manager.get(|_| fetch()).await
                 })
             })
             .collect();
@@ -209,14 +214,15 @@ mod tests {
                 .all(|result| matches!(result, Err(ClientError::Token(_))))
         );
         assert_eq!(fetches, 1, "one fetch for ten callers");
-        let retry = manager.get(|| async { Ok(issued("t1", 7200)) }).await;
+        let retry = manager.get(|_| async { Ok(issued("t1", 7200)) }).await;
         assert_eq!(&*retry.unwrap(), "t1", "a later call fetches again");
     }
 
     #[tokio::test(start_paused = true)]
     async fn refreshes_before_expiry_with_the_margin() {
         let manager = TokenManager::default();
-        let get = |value: &'static str| manager.get(move || async move { Ok(issued(value, 7200)) });
+        let get =
+            |value: &'static str| manager.get(move |_| async move { Ok(issued(value, 7200)) });
         assert_eq!(&*get("t1").await.unwrap(), "t1");
         tokio::time::advance(Duration::from_secs(7200 - 301)).await;
         assert_eq!(
@@ -235,7 +241,8 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn invalidate_drops_only_the_token_that_failed() {
         let manager = TokenManager::default();
-        let get = |value: &'static str| manager.get(move || async move { Ok(issued(value, 7200)) });
+        let get =
+            |value: &'static str| manager.get(move |_| async move { Ok(issued(value, 7200)) });
         assert_eq!(&*get("t1").await.unwrap(), "t1");
         manager.invalidate("t0");
         assert_eq!(

@@ -286,3 +286,32 @@ async fn a_customer_service_send_that_timed_out_is_not_sent_again() {
         .expect("idempotent calls are retried");
     assert_eq!(emulator.count(TYPING), 2);
 }
+
+#[tokio::test]
+async fn a_refused_stable_token_is_replaced_by_a_forced_refresh() {
+    let emulator = Emulator::start().expect("emulator");
+    let mut config = config(&emulator);
+    config.account.token_endpoint = wxbot::config::TokenEndpoint::Stable;
+    let client = Client::new(&config);
+    client.typing(&user(), true).await.expect("typing");
+    emulator.script(TYPING, err(40001));
+    client
+        .typing(&user(), true)
+        .await
+        .expect("retried with a fresh token");
+    let tokens: Vec<String> = emulator
+        .calls()
+        .iter()
+        .filter(|call| call.path == TYPING)
+        .filter_map(|call| call.query_param("access_token").map(str::to_owned))
+        .collect();
+    assert_eq!(tokens.len(), 3);
+    assert_eq!(
+        tokens[0], tokens[1],
+        "the refused call used the cached token"
+    );
+    assert_ne!(
+        tokens[1], tokens[2],
+        "the retry used a new one, not the stable one handed back"
+    );
+}
