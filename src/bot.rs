@@ -118,10 +118,9 @@ impl<S: Clone + Send + Sync + 'static> Bot<S> {
     pub fn new(config: &Config, router: Router<S>) -> Result<Self, Error> {
         config.validate()?;
         router.check()?;
-        if config.store.backend != Backend::Memory {
+        if config.store.backend == Backend::Redis {
             tracing::warn!(
-                backend = ?config.store.backend,
-                "store.backend: persistent stores are not implemented yet; tokens and media ids stay in memory"
+                "store.backend = \"redis\" is not implemented yet; tokens and media ids stay in memory"
             );
         }
         let client = Client::new(config);

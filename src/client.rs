@@ -21,6 +21,7 @@ pub use media::{Downloaded, MediaKind, Uploaded};
 
 use crate::config::{Config, TokenEndpoint};
 use crate::error::Secret;
+use crate::store::{self, Store};
 use token::TokenManager;
 
 /// The one call that must not be repeated blindly.
@@ -151,6 +152,8 @@ struct Inner {
     secret: Secret,
     endpoint: TokenEndpoint,
     token: TokenManager,
+    /// Where tokens and media ids outlive the process (`store.backend = "file"`).
+    store: Option<Arc<dyn Store>>,
 }
 
 /// The shape of every JSON answer: an optional error, then the payload.
@@ -173,6 +176,11 @@ impl Client {
             secret: config.account.secret.clone(),
             endpoint: config.account.token_endpoint,
             token: TokenManager::default(),
+            store: store::open(&config.store)
+                .inspect_err(|err| tracing::warn!("store.path: {err}; nothing will persist"))
+                .ok()
+                .flatten()
+                .map(|store| Arc::new(store) as Arc<dyn Store>),
         };
         Self {
             inner: Arc::new(inner),
@@ -202,6 +210,7 @@ impl Client {
                     "access token refused; fetching a new one"
                 );
                 self.inner.token.invalidate(&token);
+                self.forget_stored_token(&token);
                 let fresh = self.access_token().await?;
                 self.send(path, || request(&fresh)).await
             }
@@ -278,6 +287,11 @@ impl Client {
             .into());
         }
         Ok((content_type, body))
+    }
+
+    /// The account's appid and persistent store, for the media cache's keys.
+    pub(crate) fn persistence(&self) -> (&str, Option<&Arc<dyn Store>>) {
+        (&self.inner.appid, self.inner.store.as_ref())
     }
 
     fn http(&self) -> &reqwest::Client {

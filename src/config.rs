@@ -26,7 +26,7 @@ pub struct Config {
     pub api: ApiConfig,
     /// `[media]`: the upload-on-demand cache.
     pub media: MediaConfig,
-    /// `[store]`: where tokens and media ids are to persist (only `memory` is implemented).
+    /// `[store]`: where tokens and media ids persist (`redis` is not implemented yet).
     pub store: StoreConfig,
 }
 
@@ -192,8 +192,8 @@ impl Default for StoreConfig {
     }
 }
 
-/// Where tokens and media ids are to persist; `file` and `redis` are accepted but not yet
-/// implemented (a warning at start-up), so everything stays in memory.
+/// Where tokens and media ids persist; `redis` is accepted but not implemented yet (a warning
+/// at start-up), so it keeps them in memory like `memory`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 #[non_exhaustive]
@@ -201,7 +201,7 @@ pub enum Backend {
     /// In this process only.
     #[default]
     Memory,
-    /// Files in `store.path`.
+    /// Files in `store.path`: a restart reuses the token and the media ids.
     File,
     /// A redis server at `store.url`.
     Redis,
@@ -318,6 +318,14 @@ impl Config {
             "api.timeout_secs must be positive",
         );
         check(self.media.ttl_secs > 0, "media.ttl_secs must be positive");
+        if self.store.backend == Backend::File
+            && let Err(err) = std::fs::create_dir_all(&self.store.path)
+        {
+            problems.push(format!(
+                "store.path: cannot create {}: {err}",
+                self.store.path.display()
+            ));
+        }
         if let Err(err) = self.crypt() {
             problems.push(format!("account.encoding_aes_key: {err}"));
         }

@@ -70,6 +70,7 @@ pub mod message;
 pub mod prelude;
 pub mod reply;
 pub mod signature;
+pub mod store;
 pub mod testing;
 
 mod bot;

@@ -26,6 +26,7 @@ use crate::client::{Client, ClientError, MediaKind};
 use crate::config::MediaConfig;
 use crate::ids::MediaId;
 use crate::reply::{MediaSource, Reply};
+use crate::store::Record;
 use limits::Accepted;
 
 /// Why a media file could not become a media id.
@@ -121,6 +122,12 @@ struct Entry {
     created_at: u64,
 }
 
+/// The store key of an id: bound to one account, one kind and one content.
+fn store_key(appid: &str, kind: MediaKind, sha1: &[u8; 20]) -> String {
+    let hex: String = sha1.iter().map(|byte| format!("{byte:02x}")).collect();
+    format!("media:{appid}:{kind}:{hex}")
+}
+
 /// Whether an id created at `created_at` is still fresh at `now` (Unix seconds): younger
 /// than `ttl − margin`. With `ttl ≤ margin` nothing is ever fresh.
 pub fn is_fresh(created_at: u64, now: u64, ttl_secs: u64, margin_secs: u64) -> bool {
@@ -151,14 +158,19 @@ impl MediaCache {
         let mut held = slot.entry.lock().await;
         let now = unix_now();
         let config = &self.inner.config;
-        if let Some(entry) = held.entry.as_ref()
-            && is_fresh(
+        let fresh = |entry: &Entry| {
+            is_fresh(
                 entry.created_at,
                 now,
                 config.ttl_secs,
                 config.refresh_margin_secs,
             )
-        {
+        };
+        // After a restart, an id an earlier run uploaded may still live in the store.
+        if held.entry.is_none() {
+            held.entry = self.stored(kind, &stamp.sha1);
+        }
+        if let Some(entry) = held.entry.as_ref().filter(|entry| fresh(entry)) {
             return Ok(entry.media_id.clone());
         }
         let upload_failed = |source| MediaError::Upload {
@@ -199,6 +211,7 @@ impl MediaCache {
         };
         tracing::info!(%kind, file = %full.display(), media_id = %uploaded.media_id, "uploaded");
         held.failure = None;
+        self.store(kind, &stamp.sha1, &uploaded.media_id, now);
         held.entry = Some(Entry {
             media_id: uploaded.media_id.clone(),
             created_at: now,
@@ -223,13 +236,13 @@ impl MediaCache {
             return;
         };
         // Cloned out first: no map guard may live across the awaits below.
-        let slots: Vec<Slot> = self
+        let slots: Vec<((MediaKind, [u8; 20]), Slot)> = self
             .inner
             .slots
             .iter()
-            .map(|slot| Arc::clone(slot.value()))
+            .map(|slot| (*slot.key(), Arc::clone(slot.value())))
             .collect();
-        for slot in slots {
+        for ((kind, sha1), slot) in slots {
             let mut held = slot.entry.lock().await;
             if held
                 .entry
@@ -237,8 +250,35 @@ impl MediaCache {
                 .is_some_and(|entry| entry.media_id == *stale)
             {
                 held.entry = None;
+                if let (appid, Some(store)) = self.inner.client.persistence() {
+                    store.delete(&store_key(appid, kind, &sha1));
+                }
             }
         }
+    }
+
+    /// The id an earlier run stored for this content, if any.
+    fn stored(&self, kind: MediaKind, sha1: &[u8; 20]) -> Option<Entry> {
+        let (appid, store) = self.inner.client.persistence();
+        let record = store?.get(&store_key(appid, kind, sha1))?;
+        Some(Entry {
+            media_id: MediaId::new(record.value),
+            created_at: record.created_at,
+        })
+    }
+
+    /// Keeps a new id for the next run.
+    fn store(&self, kind: MediaKind, sha1: &[u8; 20], media_id: &MediaId, created_at: u64) {
+        let (appid, Some(store)) = self.inner.client.persistence() else {
+            return;
+        };
+        let expires_at = created_at + self.inner.config.ttl_secs;
+        let record = Record {
+            value: media_id.to_string(),
+            created_at,
+            expires_at,
+        };
+        store.put(&store_key(appid, kind, sha1), &record);
     }
 
     /// `path` under the assets folder; absolute paths and `..` are refused.

@@ -9,7 +9,9 @@ use serde::{Deserialize, Serialize};
 use tokio::time::Instant;
 
 use super::{Client, ClientError};
+use crate::bot::unix_now;
 use crate::config::TokenEndpoint;
+use crate::store::Record;
 
 /// Refresh when less than this is left (WeChat overlaps old and new tokens by 5 minutes).
 const MARGIN: Duration = Duration::from_secs(300);
@@ -123,6 +125,48 @@ impl Client {
         if inner.appid.is_empty() || inner.secret.expose().is_empty() {
             return Err(ClientError::NoCredentials);
         }
+        let key = format!("token:{}", inner.appid);
+        let now = unix_now();
+        // A token an earlier run stored and WeChat has not refused: no fetch after a restart.
+        if !force
+            && let Some(store) = &inner.store
+            && let Some(record) = store.get(&key)
+            && record.expires_at > now
+        {
+            return Ok(Issued {
+                access_token: record.value,
+                expires_in: record.expires_at - now,
+            });
+        }
+        let issued = self.request_token(force).await?;
+        if let Some(store) = &inner.store {
+            let expires_at = now + issued.expires_in;
+            let record = Record {
+                value: issued.access_token.clone(),
+                created_at: now,
+                expires_at,
+            };
+            store.put(&key, &record);
+        }
+        Ok(issued)
+    }
+
+    /// Drops a stored token WeChat refused, so no restart picks it up again.
+    pub(super) fn forget_stored_token(&self, refused: &str) {
+        let Some(store) = &self.inner.store else {
+            return;
+        };
+        let key = format!("token:{}", self.inner.appid);
+        if store
+            .get(&key)
+            .is_some_and(|record| record.value == refused)
+        {
+            store.delete(&key);
+        }
+    }
+
+    async fn request_token(&self, force: bool) -> Result<Issued, ClientError> {
+        let inner = &self.inner;
         tracing::debug!(endpoint = ?inner.endpoint, "fetching access token");
         match inner.endpoint {
             TokenEndpoint::Classic => {

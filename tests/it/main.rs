@@ -41,5 +41,7 @@ mod parse;
 mod reply;
 /// Routes: kinds, events, keys, text filters, first match wins, start-up refusals.
 mod router;
+/// `store.backend = "file"`: tokens and media ids outlive a restart.
+mod store;
 /// CONTRACT §4.1: URL verification.
 mod verify;
