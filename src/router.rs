@@ -7,6 +7,7 @@
 mod extract;
 mod handler;
 
+use std::any::TypeId;
 use std::sync::Arc;
 
 use regex::Regex;
@@ -53,6 +54,8 @@ struct Route<S> {
     filter: Filter,
     label: String,
     catch_all: bool,
+    /// The handler's message type (see [`Handler::argument`]).
+    argument: TypeId,
     call: ErasedHandler<S>,
 }
 
@@ -75,6 +78,21 @@ impl Filter {
             Self::TextPrefix(prefix) => msg.text().is_some_and(|t| t.starts_with(prefix.as_str())),
             Self::TextRegex(re) => msg.text().is_some_and(|t| re.is_match(t)),
             Self::EventKey(key) => msg.event().and_then(|ev| ev.key()) == Some(key.as_str()),
+        }
+    }
+
+    /// Whether every message `later` accepts is accepted by `self` too. Conservative: `false`
+    /// unless it is certain (two regexes are compared only as written).
+    fn covers(&self, later: &Self) -> bool {
+        match (self, later) {
+            (Self::Any, _) => true,
+            (Self::TextExact(a), Self::TextExact(b)) => a == b,
+            (Self::TextPrefix(p), Self::TextExact(t) | Self::TextPrefix(t)) => {
+                t.starts_with(p.as_str())
+            }
+            (Self::TextRegex(a), Self::TextRegex(b)) => a.as_str() == b.as_str(),
+            (Self::EventKey(a), Self::EventKey(b)) => a == b,
+            _ => false,
         }
     }
 }
@@ -152,13 +170,9 @@ impl<S: Clone + Send + Sync + 'static> Router<S> {
 
     fn push<A, H: Handler<A, S>>(mut self, filter: Filter, how: &str, handler: H) -> Self {
         let label = format!("{how}({})", std::any::type_name::<H>());
-        let n = self.routes.len() + 1;
-        if let Some(catch_all) = self.routes.iter().position(|route| route.catch_all) {
-            let earlier = &self.routes[catch_all].label;
-            self.problems.push(format!(
-                "route {n} {label} comes after the catch-all route {} {earlier} and can never run",
-                catch_all + 1,
-            ));
+        let argument = H::argument();
+        if let Some(problem) = self.hidden(&filter, argument, &label) {
+            self.problems.push(problem);
         }
         let catch_all = H::CATCH_ALL && matches!(filter, Filter::Any);
         let call = Box::new(move |ctx: &Ctx<S>| handler.call(ctx));
@@ -166,9 +180,31 @@ impl<S: Clone + Send + Sync + 'static> Router<S> {
             filter,
             label,
             catch_all,
+            argument,
             call,
         });
         self
+    }
+
+    /// Why a new route could never run, if an earlier one takes every message it could take:
+    /// a catch-all, or a route on the same message type whose filter is as wide or wider
+    /// (`.on(any_click)` before `.event_key("HELP", help)` on `Click`).
+    fn hidden(&self, filter: &Filter, argument: TypeId, label: &str) -> Option<String> {
+        let n = self.routes.len() + 1;
+        let (i, earlier) = self.routes.iter().enumerate().find(|(_, route)| {
+            route.catch_all || route.argument == argument && route.filter.covers(filter)
+        })?;
+        let what = if earlier.catch_all {
+            "the catch-all route"
+        } else {
+            "route"
+        };
+        Some(format!(
+            "route {n} {label} comes after {what} {} {} and can never run (the earlier route \
+             takes every message it could take)",
+            i + 1,
+            earlier.label,
+        ))
     }
 
     /// The first route that accepts `msg`, started; `None` when no route does.

@@ -1,5 +1,6 @@
 //! [`Handler`]: the two shapes a handler function may take, erased behind one boxed call.
 
+use std::any::TypeId;
 use std::future::Future;
 use std::pin::Pin;
 
@@ -34,6 +35,11 @@ pub trait Handler<Args, S>: Send + Sync + 'static {
     #[doc(hidden)]
     const CATCH_ALL: bool;
 
+    /// The type of the handler's message argument: two routes taking the same type see the
+    /// same messages, which is how a route hidden by an earlier one is found at start-up.
+    #[doc(hidden)]
+    fn argument() -> TypeId;
+
     /// Extracts the argument and starts the call; `None` when the message does not fit.
     #[doc(hidden)]
     fn call(&self, ctx: &Ctx<S>) -> Option<HandlerFuture>;
@@ -43,10 +49,14 @@ impl<F, Fut, M, R, S> Handler<(M,), S> for F
 where
     F: Fn(M) -> Fut + Send + Sync + 'static,
     Fut: Future<Output = R> + Send + 'static,
-    M: FromIncoming,
+    M: FromIncoming + 'static,
     R: IntoReply,
 {
     const CATCH_ALL: bool = M::ACCEPTS_ALL;
+
+    fn argument() -> TypeId {
+        TypeId::of::<M>()
+    }
 
     fn call(&self, ctx: &Ctx<S>) -> Option<HandlerFuture> {
         let fut = self(M::from_incoming(ctx.message())?);
@@ -58,11 +68,15 @@ impl<F, Fut, M, R, S> Handler<(Ctx<S>, M), S> for F
 where
     F: Fn(Ctx<S>, M) -> Fut + Send + Sync + 'static,
     Fut: Future<Output = R> + Send + 'static,
-    M: FromIncoming,
+    M: FromIncoming + 'static,
     R: IntoReply,
     S: Clone,
 {
     const CATCH_ALL: bool = M::ACCEPTS_ALL;
+
+    fn argument() -> TypeId {
+        TypeId::of::<M>()
+    }
 
     fn call(&self, ctx: &Ctx<S>) -> Option<HandlerFuture> {
         let fut = self(ctx.clone(), M::from_incoming(ctx.message())?);

@@ -123,3 +123,70 @@ fn a_bad_regex_stops_the_bot_naming_the_pattern() {
 fn test_bot_refuses_a_broken_router_at_once() {
     let _ = TestBot::new(Router::new().on(everything).on(image));
 }
+
+/// The route a [`Router`] refuses, as the bot's start-up error.
+fn refusal(router: Router) -> String {
+    Bot::new(&testing::config(), router)
+        .unwrap_err()
+        .to_string()
+}
+
+#[test]
+fn a_keyed_route_after_every_click_stops_the_bot_naming_both() {
+    let err = refusal(Router::new().on(any_click).event_key("HELP", keyed));
+    assert!(err.contains("route 2") && err.contains("keyed"), "{err}");
+    assert!(
+        err.contains("route 1") && err.contains("any_click"),
+        "{err}"
+    );
+    assert!(err.contains("can never run"), "{err}");
+}
+
+#[test]
+fn a_text_route_after_a_wider_one_on_the_same_type_stops_the_bot() {
+    for router in [
+        Router::new().on(prefix).text_exact("hello", exact),
+        Router::new()
+            .text_exact("hi", exact)
+            .text_exact("hi", prefix),
+        Router::new()
+            .text_prefix("say", prefix)
+            .text_exact("say hi", exact),
+        Router::new()
+            .text_prefix("say", prefix)
+            .text_prefix("say hi", exact),
+        Router::new()
+            .text_regex("^a", regex)
+            .text_regex("^a", exact),
+        Router::new()
+            .event_key("K", keyed)
+            .event_key("K", any_click),
+    ] {
+        let err = refusal(router);
+        assert!(
+            err.contains("route 2") && err.contains("can never run"),
+            "{err}"
+        );
+    }
+}
+
+#[test]
+fn narrower_routes_first_and_other_types_are_accepted() {
+    let routers = [
+        Router::new().event_key("HELP", keyed).on(any_click),
+        Router::new().text_exact("hello", exact).on(prefix),
+        Router::new()
+            .text_exact("say hi", exact)
+            .text_prefix("say", prefix),
+        Router::new()
+            .text_prefix("a", prefix)
+            .text_prefix("b", exact),
+        Router::new().on(any_click).on(image).on(any_event),
+        Router::new()
+            .text_regex("^a", regex)
+            .text_regex("^b", exact),
+    ];
+    for router in routers {
+        assert!(router.check().is_ok(), "{router:?}: {:?}", router.check());
+    }
+}
