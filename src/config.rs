@@ -36,6 +36,7 @@ pub struct Config {
 #[non_exhaustive]
 pub struct ServerConfig {
     /// `address:port`; port 0 picks a free one.
+    #[serde(deserialize_with = "crate::error::lenient_string")]
     pub bind: String,
     /// The callback path.
     pub path: String,
@@ -255,11 +256,21 @@ impl Config {
         for (key, value) in verbatim {
             figment = figment.merge(Serialized::default(&key, value));
         }
-        let config: Self = figment.extract().map_err(|err| ConfigError {
-            problems: err.into_iter().map(|err| describe(&err)).collect(),
-        })?;
-        config.validate()?;
-        Ok(config)
+        let mut problems = near_misses(std::env::vars());
+        match figment.extract::<Self>() {
+            Ok(config) => match config.validate() {
+                Ok(()) if problems.is_empty() => Ok(config),
+                Ok(()) => Err(ConfigError { problems }),
+                Err(err) => {
+                    problems.extend(err.problems);
+                    Err(ConfigError { problems })
+                }
+            },
+            Err(err) => {
+                problems.extend(err.into_iter().map(|err| describe(&err)));
+                Err(ConfigError { problems })
+            }
+        }
     }
 
     /// Checks every key, reporting all problems at once.
@@ -284,10 +295,6 @@ impl Config {
         check(
             self.account.mode == Mode::Plain || !self.account.appid.is_empty(),
             "account.appid is required when account.mode is not \"plain\" (the ciphertext carries it)",
-        );
-        check(
-            self.server.bind_addr().is_ok(),
-            "server.bind must be address:port, e.g. 127.0.0.1:8080",
         );
         check(
             self.server.path.starts_with('/'),
@@ -318,6 +325,7 @@ impl Config {
             "api.timeout_secs must be positive",
         );
         check(self.media.ttl_secs > 0, "media.ttl_secs must be positive");
+        problems.extend(bind_problem(&self.server.bind));
         if self.store.backend == Backend::File
             && let Err(err) = std::fs::create_dir_all(&self.store.path)
         {
@@ -366,6 +374,71 @@ impl ServerConfig {
     }
 }
 
+/// Why `bind` is not `address:port`, in words that name the fix. A host name passes: it is
+/// resolved when the server binds (validation does no I/O).
+fn bind_problem(bind: &str) -> Option<String> {
+    if bind.parse::<SocketAddr>().is_ok() {
+        return None;
+    }
+    if !bind.is_empty() && bind.bytes().all(|b| b.is_ascii_digit()) {
+        return Some(format!(
+            "server.bind \"{bind}\" is a port without an address: write 127.0.0.1:{bind} \
+             (this machine only) or 0.0.0.0:{bind} (every interface)"
+        ));
+    }
+    let Some((host, port)) = bind.rsplit_once(':') else {
+        return Some(format!(
+            "server.bind \"{bind}\" has no port: write address:port, e.g. 127.0.0.1:8080"
+        ));
+    };
+    match port.parse::<u64>() {
+        Err(_) => Some(format!(
+            "server.bind \"{bind}\": the port \"{port}\" is not a number"
+        )),
+        Ok(port) if port > u64::from(u16::MAX) => Some(format!(
+            "server.bind \"{bind}\": port {port} is out of range (0 to 65535)"
+        )),
+        Ok(_) if host.is_empty() => Some(format!(
+            "server.bind \"{bind}\" has no address: write 127.0.0.1{bind} or 0.0.0.0{bind}"
+        )),
+        Ok(_) => None,
+    }
+}
+
+/// Variables that name a key with one underscore where two belong (`WXBOT_ACCOUNT_TOKEN`
+/// for `WXBOT_ACCOUNT__TOKEN`): nothing reads them, so each is a problem naming the fix.
+fn near_misses(vars: impl Iterator<Item = (String, String)>) -> Vec<String> {
+    let keys = known_keys();
+    let mut problems: Vec<String> = vars
+        .filter_map(|(name, _)| {
+            let rest = name.strip_prefix("WXBOT_")?.to_ascii_lowercase();
+            if rest.contains("__") {
+                return None;
+            }
+            let key = keys.iter().find(|key| key.replacen('.', "_", 1) == rest)?;
+            let wanted = format!("WXBOT_{}", key.replacen('.', "__", 1).to_ascii_uppercase());
+            Some(format!(
+                "{name} is set but never read: the variable for {key} is {wanted} (two \
+                 underscores between section and key)"
+            ))
+        })
+        .collect();
+    problems.sort();
+    problems
+}
+
+/// Every `section.key` of the configuration, read off the defaults.
+fn known_keys() -> Vec<String> {
+    let Ok(serde_json::Value::Object(sections)) = serde_json::to_value(Config::default()) else {
+        return Vec::new();
+    };
+    sections
+        .iter()
+        .filter_map(|(section, keys)| Some((section, keys.as_object()?)))
+        .flat_map(|(section, keys)| keys.keys().map(move |key| format!("{section}.{key}")))
+        .collect()
+}
+
 fn problem(message: String) -> ConfigError {
     ConfigError {
         problems: vec![message],
@@ -387,6 +460,16 @@ fn describe(err: &figment::Error) -> String {
         }
         _ => String::new(),
     };
+    if let figment::error::Kind::UnknownVariant(found, expected) = &err.kind {
+        let expected: Vec<String> = expected
+            .iter()
+            .map(|value| format!("\"{value}\""))
+            .collect();
+        return format!(
+            "{key}: unknown value \"{found}\", expected one of {}{origin}",
+            expected.join(", ")
+        );
+    }
     // TOML syntax errors span several lines (a snippet and a caret): keep the prose only.
     let kind = err.kind.to_string();
     let prose: Vec<&str> = kind
@@ -419,17 +502,140 @@ mod tests {
         assert_eq!(config.store.backend, Backend::Memory);
     }
 
+    /// A configuration that passes every rule.
+    fn valid() -> Config {
+        let mut config = Config::default();
+        config.account.token = Secret::new("abc123");
+        config
+    }
+
+    /// The one problem `change` makes in a valid configuration.
+    fn only_problem(change: impl FnOnce(&mut Config)) -> Option<String> {
+        let mut config = valid();
+        change(&mut config);
+        let problems = config.validate().err()?.problems;
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        problems.into_iter().next()
+    }
+
     #[test]
     fn validate_names_every_bad_key() {
-        let mut config = Config::default();
+        type Change = fn(&mut Config);
+        let rules: [(&str, Change); 14] = [
+            ("account.token is missing", |c| {
+                c.account.token = Secret::default()
+            }),
+            ("account.token must be 3 to 32", |c| {
+                c.account.token = Secret::new("ab")
+            }),
+            ("account.token must be 3 to 32", |c| {
+                c.account.token = Secret::new(&"a".repeat(33))
+            }),
+            ("account.token must be 3 to 32", |c| {
+                c.account.token = Secret::new("abc-123")
+            }),
+            ("account.appid is required", |c| {
+                c.account.mode = Mode::Compatible;
+                c.account.encoding_aes_key = Secret::new(&"a".repeat(43));
+            }),
+            ("server.bind", |c| c.server.bind = "localhost".to_owned()),
+            ("server.path", |c| c.server.path = "wechat".to_owned()),
+            ("server.body_limit_bytes", |c| c.server.body_limit_bytes = 0),
+            ("server.reply_deadline_ms", |c| {
+                c.server.reply_deadline_ms = 5000
+            }),
+            ("api.base_url", |c| c.api.base_url = "ftp://x".to_owned()),
+            ("server.dedup_ttl_secs", |c| c.server.dedup_ttl_secs = 14),
+            ("server.dedup_capacity", |c| c.server.dedup_capacity = 0),
+            ("api.timeout_secs", |c| c.api.timeout_secs = 0),
+            ("media.ttl_secs", |c| c.media.ttl_secs = 0),
+        ];
+        for (key, change) in rules {
+            let problem = only_problem(change).unwrap_or_else(|| panic!("{key}: no problem"));
+            assert!(problem.starts_with(key), "{key}: {problem}");
+        }
+        let key = only_problem(|c| {
+            c.account.appid = "wx1".to_owned();
+            c.account.mode = Mode::Safe;
+        });
+        assert!(key.is_some_and(|p| p.starts_with("account.encoding_aes_key")));
+        let mut config = valid();
         config.server.path = "wechat".to_owned();
         config.server.reply_deadline_ms = 0;
-        let err = config.validate().unwrap_err();
-        let all = err.problems.join("\n");
-        assert!(all.contains("account.token is missing"), "{all}");
-        assert!(all.contains("server.path"), "{all}");
-        assert!(all.contains("server.reply_deadline_ms"), "{all}");
-        assert_eq!(err.problems.len(), 3, "{all}");
+        assert_eq!(
+            config.validate().unwrap_err().problems.len(),
+            2,
+            "all at once"
+        );
+    }
+
+    #[test]
+    fn the_edges_of_each_range_are_accepted() {
+        type Change = fn(&mut Config);
+        let edges: [Change; 6] = [
+            |c| c.account.token = Secret::new("abc"),
+            |c| c.account.token = Secret::new(&"a".repeat(32)),
+            |c| c.server.reply_deadline_ms = 4999,
+            |c| c.server.reply_deadline_ms = 1,
+            |c| c.server.dedup_ttl_secs = 15,
+            |c| c.server.bind = "localhost:0".to_owned(),
+        ];
+        for change in edges {
+            assert_eq!(only_problem(change), None);
+        }
+    }
+
+    #[test]
+    fn bind_problems_say_what_is_wrong() {
+        let problem = |bind: &str| bind_problem(bind).unwrap_or_default();
+        assert!(problem("127.0.0.1:70000").contains("port 70000 is out of range"));
+        assert!(problem("8080").contains("127.0.0.1:8080"));
+        assert!(problem("8080").contains("0.0.0.0:8080"));
+        assert!(problem("127.0.0.1").contains("has no port"));
+        assert!(problem("127.0.0.1:http").contains("not a number"));
+        assert!(problem(":8080").contains("has no address"));
+        assert_eq!(bind_problem("[::1]:8080"), None);
+        assert_eq!(bind_problem("0.0.0.0:0"), None);
+    }
+
+    #[test]
+    fn a_variable_with_one_underscore_too_few_is_named_with_its_fix() {
+        let vars = [
+            ("WXBOT_ACCOUNT_TOKEN", "abc123"),
+            ("WXBOT_SERVER__BIND", "127.0.0.1:0"),
+            ("WXBOT_LOG", "debug"),
+            ("PATH", "/bin"),
+        ]
+        .map(|(name, value)| (name.to_owned(), value.to_owned()));
+        let problems = near_misses(vars.into_iter());
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(
+            problems[0].starts_with("WXBOT_ACCOUNT_TOKEN"),
+            "{problems:?}"
+        );
+        assert!(problems[0].contains("WXBOT_ACCOUNT__TOKEN"), "{problems:?}");
+    }
+
+    #[test]
+    fn an_unknown_mode_lists_the_values_plainly() {
+        let err = Figment::from(Serialized::defaults(Config::default()))
+            .merge(Toml::string("[account]\nmode = \"Safe\""))
+            .extract::<Config>()
+            .unwrap_err();
+        let message = describe(&err);
+        assert_eq!(
+            message,
+            "account.mode: unknown value \"Safe\", expected one of \"plain\", \"compatible\", \"safe\""
+        );
+    }
+
+    #[test]
+    fn a_number_for_bind_reaches_validation_as_text() {
+        let config: Config = Figment::from(Serialized::defaults(Config::default()))
+            .merge(Toml::string("[server]\nbind = 8080"))
+            .extract()
+            .expect("a number is read as text");
+        assert_eq!(config.server.bind, "8080");
     }
 
     #[test]

@@ -30,24 +30,32 @@ pub struct Secret(String);
 impl<'de> Deserialize<'de> for Secret {
     /// Accepts a number too: `WXBOT_ACCOUNT__TOKEN=123456` reaches serde as an integer.
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl serde::de::Visitor<'_> for Visitor {
-            type Value = Secret;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a string")
-            }
-            fn visit_str<E: serde::de::Error>(self, value: &str) -> Result<Secret, E> {
-                Ok(Secret::new(value))
-            }
-            fn visit_u64<E: serde::de::Error>(self, value: u64) -> Result<Secret, E> {
-                Ok(Secret(value.to_string()))
-            }
-            fn visit_i64<E: serde::de::Error>(self, value: i64) -> Result<Secret, E> {
-                Ok(Secret(value.to_string()))
-            }
-        }
-        deserializer.deserialize_any(Visitor)
+        lenient_string(deserializer).map(Self)
     }
+}
+
+/// Deserializes a string, or a whole number as its digits: environment values and TOML
+/// reach serde typed by their look (`123456`, `8080`), where the key wants text.
+pub(crate) fn lenient_string<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<String, D::Error> {
+    struct Visitor;
+    impl serde::de::Visitor<'_> for Visitor {
+        type Value = String;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a string")
+        }
+        fn visit_str<E: serde::de::Error>(self, value: &str) -> Result<String, E> {
+            Ok(value.to_owned())
+        }
+        fn visit_u64<E: serde::de::Error>(self, value: u64) -> Result<String, E> {
+            Ok(value.to_string())
+        }
+        fn visit_i64<E: serde::de::Error>(self, value: i64) -> Result<String, E> {
+            Ok(value.to_string())
+        }
+    }
+    deserializer.deserialize_any(Visitor)
 }
 
 impl Secret {
