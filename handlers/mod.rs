@@ -1,5 +1,5 @@
-//! The demo bot of CONTRACT §5: read top to bottom, the first route that accepts a message
-//! wins. A feature is one file here plus one line below.
+//! The demo bot: read top to bottom, the first route that accepts a message wins. A feature
+//! is one file here, its `mod` line and its route below.
 
 mod echo;
 mod events;

@@ -152,7 +152,7 @@ impl<S: Clone + Send + Sync + 'static> Bot<S> {
         &self.inner.config
     }
 
-    /// URL verification (CONTRACT §4.1): the `echostr` to answer when the signature holds.
+    /// URL verification (WeChat's GET with `echostr`): the `echostr` to answer when the signature holds.
     pub fn verify(&self, query: &CallbackQuery) -> Result<String, CallbackError> {
         let fields = [
             ("signature", &query.signature),
@@ -167,7 +167,7 @@ impl<S: Clone + Send + Sync + 'static> Bot<S> {
         Ok(query.echostr.clone().unwrap_or_default())
     }
 
-    /// One callback POST (CONTRACT §4.2): checks the signature, opens an encrypted body,
+    /// One callback POST: checks the signature, opens an encrypted body,
     /// parses it, runs the first matching handler and renders (and seals) its reply.
     ///
     /// Once the body has parsed, the answer is always `Ok`: a handler error or panic is
@@ -300,7 +300,7 @@ impl<S: Clone + Send + Sync + 'static> Bot<S> {
     }
 
     /// `signature` over the token, `timestamp` and `nonce`; a missing part is a bad
-    /// signature, not a bad request (CONTRACT §4.2 answers 403).
+    /// signature, not a bad request (403, as for any signature that does not match).
     fn check_signature(&self, query: &CallbackQuery) -> Result<(), CallbackError> {
         let (Some(signature), Some(timestamp), Some(nonce)) =
             (&query.signature, &query.timestamp, &query.nonce)

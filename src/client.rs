@@ -3,7 +3,7 @@
 //! Every call goes to `api.base_url`. An answer carrying a non-zero `errcode` is an
 //! [`ApiError`] even under HTTP 200, so no caller ever mistakes it for data. Busy (`-1`),
 //! 5xx and connection errors are retried with back-off; an invalid or expired token is
-//! dropped, fetched again, and the call retried once (CONTRACT §3).
+//! dropped, fetched again, and the call retried once.
 
 mod custom;
 mod media;

@@ -61,7 +61,7 @@ pub enum KeyError {
 
 /// Why an encrypted callback cannot be opened.
 ///
-/// [`BadSignature`](Self::BadSignature) is answered 403, everything else 400 (CONTRACT §4.2).
+/// [`BadSignature`](Self::BadSignature) is answered 403, everything else 400.
 /// The messages name the cause for the operator's log and never include the key or token.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]

@@ -1,4 +1,4 @@
-//! The reply race (CONTRACT §4.4): a message's work against `received + reply_deadline_ms`.
+//! The reply race (WeChat waits 5 s for an answer): a message's work against `received + reply_deadline_ms`.
 //!
 //! Whichever finishes first decides the message's [`Fate`], once: the reply
 //! (every delivery answers it) or the deadline (every delivery answers `success`, and the

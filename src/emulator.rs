@@ -1,5 +1,6 @@
-//! The WeChat API emulator: a real HTTP server on `127.0.0.1` that answers the calls of
-//! CONTRACT §3 the way `api.weixin.qq.com` does, for the integration tests and `wxbot dev`.
+//! The WeChat API emulator: a real HTTP server on `127.0.0.1` that answers the API calls
+//! wxbot makes (token, media upload and download, customer-service send, typing) the way
+//! `api.weixin.qq.com` does, for the integration tests and `wxbot dev`.
 //!
 //! It plays the API side only: tokens (`/cgi-bin/token`, `/cgi-bin/stable_token`), temporary
 //! media (`/cgi-bin/media/upload`, `/cgi-bin/media/get`) and customer-service messages

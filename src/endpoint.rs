@@ -1,6 +1,6 @@
 //! The HTTP edge: [`configure`] mounts the callback on an actix-web app.
 //!
-//! Statuses follow CONTRACT §4: 400 for a request that is not a WeChat message, 403 for a bad
+//! Statuses, as WeChat expects them: 400 for a request that is not a WeChat message, 403 for a bad
 //! signature, 413 for an oversized body, and 200 for anything that parsed, whatever the
 //! handler did.
 

@@ -19,7 +19,7 @@ pub use header::Header;
 
 use scan::Fields;
 
-/// Why a callback body is not a WeChat message (answered with 400, CONTRACT §4.2).
+/// Why a callback body is not a WeChat message (answered with 400).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum ParseError {

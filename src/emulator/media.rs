@@ -56,7 +56,7 @@ pub(super) fn get(state: &State, request: &ApiRequest<'_>) -> Answer {
         return Err(Refusal::new(41006, "media_id missing"));
     };
     let Some(media) = state.media(media_id) else {
-        // Under HTTP 200, as WeChat does (CONTRACT §3).
+        // Under HTTP 200, as WeChat does (its errors come as JSON under HTTP 200).
         return Err(Refusal::new(40007, "invalid media_id"));
     };
     if media.kind == MediaKind::Video {

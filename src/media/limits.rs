@@ -1,5 +1,6 @@
-//! The upload limits of CONTRACT §3, checked before anything is uploaded: format by content
-//! (magic bytes, not the file name), size per kind, voice length from the audio frames.
+//! WeChat's temporary-media upload limits (image: JPG, 128 KB; voice: AMR or MP3, 256 KB,
+//! 60 s; video: MP4, 1 MB; thumb: JPG, 64 KB), checked before anything is uploaded: format
+//! by content (magic bytes, not the file name), size per kind, voice length from the frames.
 
 use super::duration::{amr_millis, mp3_millis};
 use crate::client::MediaKind;

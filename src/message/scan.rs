@@ -1,4 +1,5 @@
-//! One walk over the XML: well-formedness, the refusals of CONTRACT §4.2, and the leaf fields.
+//! One walk over the XML: well-formedness, the refusals that answer 400 (a DOCTYPE, an
+//! unknown entity, a second root), and the leaf fields.
 //!
 //! WeChat messages are a flat `<xml>` of leaf elements with a few shallow groups
 //! (`ScanCodeInfo`, `SendPicsInfo/PicList/item`, `SubscribeMsgPopupEvent/List`). One pass of
@@ -182,7 +183,7 @@ pub(crate) fn scan(xml: &str) -> Result<Fields<'_>, ParseError> {
                 }
                 append(&mut text, Cow::Owned(resolve(&reference)?.to_string()));
             }
-            // Never expanded, never allowed: no XXE, no billion laughs (CONTRACT §4.2).
+            // Never expanded, never allowed: no XXE, no billion laughs (answered 400).
             Event::DocType(_) => return Err(ParseError::DocType),
             Event::Decl(_) | Event::PI(_) | Event::Comment(_) => {}
             Event::Eof => break,

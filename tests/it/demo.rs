@@ -1,4 +1,4 @@
-//! CONTRACT §5, row by row, through the real `handlers::router()`.
+//! The demo bot's answers (the README's table), row by row, through the real `handlers::router()`.
 //!
 //! The upload rows (text `image`, `voice`, `video`, `music`) need the media cache and the API
 //! emulator; they are tested with those, not here.

@@ -13,19 +13,19 @@ mod common;
 
 /// `wxbot dev` in headless Chromium over WebDriver: the page, its replies, a screenshot.
 mod browser;
-/// CONTRACT §4.2 over HTTP: statuses, body limits, hostile input, panics, the access log.
+/// The callback over HTTP: statuses, body limits, hostile input, panics, the access log.
 mod callback;
-/// CONTRACT §1: the real binary's command line, config errors and exit codes.
+/// The real binary's command line, config errors and exit codes.
 mod cli;
-/// CONTRACT §3: the API client against the emulator: tokens, retries, media, sends.
+/// The API client against the emulator: tokens, retries, media, sends.
 mod client;
 /// Safe mode: known answers from wechatpy, round trips, every failure.
 mod crypto;
-/// CONTRACT §4.4: the reply deadline and the customer-service fallback, exactly once.
+/// The reply deadline and the customer-service fallback, exactly once.
 mod deadline;
-/// CONTRACT §4.3: retries never rerun a handler and get the first reply.
+/// Retries never rerun a handler and get the first reply.
 mod dedup;
-/// CONTRACT §5 row by row through the real `handlers::router()`.
+/// The demo bot row by row through the real `handlers::router()`.
 mod demo;
 /// `wxbot dev`'s API: replies rendered, uploads, the event stream, re-delivery, bad input.
 mod dev;
@@ -43,5 +43,5 @@ mod reply;
 mod router;
 /// `store.backend = "file"`: tokens and media ids outlive a restart.
 mod store;
-/// CONTRACT §4.1: URL verification.
+/// URL verification (GET with `echostr`).
 mod verify;

@@ -1,4 +1,4 @@
-//! URL verification (CONTRACT §4.1): echo on a good signature, 403 on a bad one, 400 when a
+//! URL verification (GET with `echostr`): echo on a good signature, 403 on a bad one, 400 when a
 //! parameter is missing.
 
 use actix_web::test::TestRequest;
