@@ -1,4 +1,4 @@
-//! The configuration: `wxbot.toml` (CONTRACT §2), then `WXBOT_<SECTION>__<KEY>` variables.
+//! The configuration: `wxbot.toml` (see `wxbot.example.toml`), then `WXBOT_<SECTION>__<KEY>` variables.
 //!
 //! Loading and validation report every problem at once, each naming its key, so a bad deploy
 //! fails before it binds, in one line.
@@ -155,7 +155,7 @@ pub struct MediaConfig {
 }
 
 impl Default for MediaConfig {
-    /// The limits of the media upload document (CONTRACT §3).
+    /// WeChat's temporary-media upload limits.
     fn default() -> Self {
         Self {
             assets_dir: "assets".into(),
