@@ -639,6 +639,23 @@ mod tests {
     }
 
     #[test]
+    fn the_example_file_starts_as_it_is_and_sets_every_key() {
+        let example = include_str!("../wxbot.example.toml");
+        let config: Config = Figment::from(Serialized::defaults(Config::default()))
+            .merge(Toml::string(example))
+            .extract()
+            .expect("wxbot.example.toml parses");
+        config.validate().expect("wxbot.example.toml validates");
+        let file_only = Figment::from(Toml::string(example));
+        for key in known_keys() {
+            assert!(
+                file_only.find_value(&key).is_ok(),
+                "wxbot.example.toml lacks {key}"
+            );
+        }
+    }
+
+    #[test]
     fn secrets_do_not_debug_print() {
         let mut config = Config::default();
         config.account.token = Secret::new("supersecrettoken");
