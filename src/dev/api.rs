@@ -101,7 +101,12 @@ pub(super) async fn send(
 ) -> Result<HttpResponse, ApiError> {
     let body = read_body(&req, payload, SEND_LIMIT).await?;
     let request: SendRequest = serde_json::from_slice(&body)
-        .map_err(|err| ApiError::bad(format!("not a message the playground knows: {err}")))?;
+        .map_err(|err| {
+            ApiError::bad(format!(
+                "not a message the playground knows ({err}); send JSON such as \
+                 {{\"message\":{{\"type\":\"text\",\"content\":\"ping\"}}}}, see docs/playground-api.md"
+            ))
+        })?;
     let mode = check_mode(request.mode.as_deref())?;
     let user = check_user(request.user.as_deref())?;
     let message = request.message;

@@ -39,6 +39,8 @@ mod modes;
 mod parse;
 /// Golden reply XML for every `Reply` variant, and CDATA round trips.
 mod reply;
+/// The README's config block, Rust blocks and commands are true.
+mod readme;
 /// Routes: kinds, events, keys, text filters, first match wins, start-up refusals.
 mod router;
 /// `store.backend = "file"`: tokens and media ids outlive a restart.
