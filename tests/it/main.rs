@@ -37,10 +37,10 @@ mod media;
 mod modes;
 /// Every message kind and event of `fixtures/inbound/` parses into the right typed value.
 mod parse;
-/// Golden reply XML for every `Reply` variant, and CDATA round trips.
-mod reply;
 /// The README's config block, Rust blocks and commands are true.
 mod readme;
+/// Golden reply XML for every `Reply` variant, and CDATA round trips.
+mod reply;
 /// Routes: kinds, events, keys, text filters, first match wins, start-up refusals.
 mod router;
 /// `store.backend = "file"`: tokens and media ids outlive a restart.
