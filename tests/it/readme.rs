@@ -36,15 +36,16 @@ fn rust_blocks() -> Vec<String> {
 
 #[test]
 fn the_config_block_is_the_example_file() {
-    let example = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/wxbot.example.toml"
-    ))
-    .expect("wxbot.example.toml");
+    let example =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/wxbot.example.toml"))
+            .expect("wxbot.example.toml");
     let shown = blocks(README)
         .into_iter()
         .any(|(info, body)| info == "toml" && body == example);
-    assert!(shown, "the README's toml block differs from wxbot.example.toml");
+    assert!(
+        shown,
+        "the README's toml block differs from wxbot.example.toml"
+    );
 }
 
 #[test]
@@ -53,7 +54,10 @@ fn rust_blocks_hide_no_lines() {
         let hidden = block
             .lines()
             .find(|line| line.trim() == "#" || line.trim_start().starts_with("# "));
-        assert_eq!(hidden, None, "a hidden doc-test line shows on forges:\n{block}");
+        assert_eq!(
+            hidden, None,
+            "a hidden doc-test line shows on forges:\n{block}"
+        );
     }
 }
 
