@@ -2,13 +2,63 @@
 //! delivery's reply, waiting for it while it is being made.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
-use tokio::sync::Semaphore;
+use futures_util::FutureExt as _;
+use tokio::sync::{Semaphore, watch};
+use tracing_subscriber::fmt::MakeWriter;
 use wxbot::prelude::*;
 use wxbot::testing::{TestBot, text_message};
 
 use crate::common::spawn_send;
+
+/// The log lines written on this thread while the guard of [`Logs::capture`] lives: those of
+/// a current-thread test runtime (`#[actix_web::test]`) and of the tasks it spawns.
+#[derive(Clone)]
+pub struct Logs(Arc<watch::Sender<String>>);
+
+impl Logs {
+    /// Captures every event at debug level and above until the guard drops.
+    pub fn capture() -> (Self, tracing::subscriber::DefaultGuard) {
+        let logs = Self(Arc::new(watch::Sender::new(String::new())));
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(logs.clone())
+            .with_ansi(false)
+            .with_max_level(tracing::Level::DEBUG)
+            .finish();
+        (logs, tracing::subscriber::set_default(subscriber))
+    }
+
+    /// Every line so far containing `needle`.
+    pub fn lines(&self, needle: &str) -> Vec<String> {
+        self.0
+            .borrow()
+            .lines()
+            .filter(|line| line.contains(needle))
+            .map(str::to_owned)
+            .collect()
+    }
+}
+
+impl std::io::Write for Logs {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let text = String::from_utf8_lossy(buf);
+        self.0.send_modify(|logs| logs.push_str(&text));
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl MakeWriter<'_> for Logs {
+    type Writer = Self;
+
+    fn make_writer(&self) -> Self {
+        self.clone()
+    }
+}
 
 /// Counts handler runs; a handler may wait at `gate` until the test opens it.
 #[derive(Clone)]
@@ -108,14 +158,16 @@ async fn a_repeat_during_a_slow_handler_waits_and_gets_the_same_reply() {
     let message = text_message("slow one");
     let first = spawn_send(&bot, &message);
     probe.started().await;
-    let second = spawn_send(&bot, &message);
-    tokio::task::yield_now().await;
+    // One poll runs the repeat's whole synchronous path (signature, parse, route, dedupe
+    // claim): pending after it means it waits on something, and the handler did not run.
+    let mut second = std::pin::pin!(bot.send(&message));
     assert!(
-        !second.is_finished(),
+        (&mut second).now_or_never().is_none(),
         "the repeat waits for the first delivery"
     );
+    assert_eq!(probe.runs(), 1, "the repeat does not run the handler");
     probe.open();
-    let (first, second) = (first.await.expect("first"), second.await.expect("second"));
+    let (first, second) = (first.await.expect("first"), second.await);
     assert_eq!(first.text().as_deref(), Some("done: slow one"));
     assert_eq!(first, second);
     assert_eq!(probe.runs(), 1);
@@ -156,12 +208,74 @@ async fn a_failing_handler_answers_success_once() {
     assert_eq!(probe.runs(), 1);
 }
 
+/// Set once a test wants [`Routable`] texts to be routed; only the test below sets it.
+static ROUTABLE: AtomicBool = AtomicBool::new(false);
+
+/// A text that routes only while [`ROUTABLE`] is set: a route that declines a message, then
+/// accepts its retry.
+struct Routable(Text);
+
+impl FromIncoming for Routable {
+    fn from_incoming(msg: &Incoming) -> Option<Self> {
+        ROUTABLE
+            .load(Ordering::SeqCst)
+            .then(|| Text::from_incoming(msg).map(Self))
+            .flatten()
+    }
+}
+
 #[actix_web::test]
 async fn a_message_no_route_accepts_is_not_remembered() {
+    async fn routed(ctx: Ctx<Probe>, text: Routable) -> String {
+        ctx.state().runs.fetch_add(1, Ordering::SeqCst);
+        text.0.content
+    }
     let probe = Probe::new();
-    let bot = TestBot::new(Router::with_state(probe.clone()).text_exact("only", echo));
+    let bot = TestBot::new(Router::with_state(probe.clone()).on(routed));
+    let message = text_message("unrouted at first");
     for _ in 0..3 {
-        assert!(bot.send(&text_message("other")).await.is_success());
+        assert!(bot.send(&message).await.is_success());
     }
     assert_eq!(probe.runs(), 0);
+    // Had any of those deliveries left a dedupe entry, this one would follow it (`success`,
+    // no run) instead of running the route that now accepts it.
+    ROUTABLE.store(true, Ordering::SeqCst);
+    let reply = bot.send(&message).await;
+    assert_eq!(reply.text().as_deref(), Some("unrouted at first"));
+    assert_eq!(probe.runs(), 1);
+    assert_eq!(bot.send(&message).await, reply, "remembered from now on");
+    assert_eq!(probe.runs(), 1);
+}
+
+#[actix_web::test]
+async fn a_full_dedupe_table_warns_once_and_its_entries_live_shorter() {
+    let (logs, _guard) = Logs::capture();
+    let probe = Probe::new();
+    let mut config = wxbot::testing::config();
+    // Half of it, 2 entries, fills a generation: the table rotates early.
+    config.server.dedup_capacity = 4;
+    let bot = TestBot::with_config(&config, Router::with_state(probe.clone()).on(echo));
+    let first = text_message("first");
+    let reply = bot.send(&first).await;
+    assert_eq!(
+        bot.send(&first).await,
+        reply,
+        "remembered while there is room"
+    );
+    assert_eq!(probe.runs(), 1);
+    assert!(logs.lines("dedupe table full").is_empty(), "not full yet");
+    // Four new messages within the TTL fill a generation twice: `first` is pushed out.
+    for i in 0..4 {
+        bot.send(&text_message(&format!("flood {i}"))).await;
+    }
+    let warnings = logs.lines("dedupe table full");
+    assert_eq!(warnings.len(), 1, "once per TTL: {warnings:?}");
+    let warning = &warnings[0];
+    assert!(warning.contains("WARN"), "{warning}");
+    assert!(warning.contains("capacity=4"), "{warning}");
+    assert!(warning.contains("raise server.dedup_capacity"), "{warning}");
+    // The price it warns of: well within the TTL, a retry of `first` runs the handler again.
+    let again = bot.send(&first).await;
+    assert_eq!(again.text().as_deref(), Some("first #6"), "run again");
+    assert_eq!(probe.runs(), 6);
 }
