@@ -111,10 +111,22 @@ pub(super) mod tests {
 
     /// `frames` MPEG-1 Layer III frames, 128 kbit/s, 44.1 kHz (417 bytes, 1152 samples each).
     pub(crate) fn mp3(frames: usize) -> Vec<u8> {
+        mp3_frames(frames, 0x90, 417)
+    }
+
+    /// `frames` MPEG-1 Layer III frames, 32 kbit/s, 44.1 kHz (104 bytes, 1152 samples each):
+    /// over a minute of them fits under the voice size limit.
+    pub(crate) fn mp3_32kbps(frames: usize) -> Vec<u8> {
+        mp3_frames(frames, 0x10, 104)
+    }
+
+    /// An ID3 tag, then `frames` frames of `len` bytes whose header's third byte is `rate`
+    /// (bitrate index, 44.1 kHz, no padding).
+    fn mp3_frames(frames: usize, rate: u8, len: usize) -> Vec<u8> {
         let mut bytes = b"ID3\x04\x00\x00\x00\x00\x00\x05hello".to_vec();
         for _ in 0..frames {
-            let mut frame = vec![0xff, 0xfb, 0x90, 0x00];
-            frame.resize(417, 0);
+            let mut frame = vec![0xff, 0xfb, rate, 0x00];
+            frame.resize(len, 0);
             bytes.extend(frame);
         }
         bytes
@@ -143,5 +155,15 @@ pub(super) mod tests {
             None,
             "bad bitrate index is not a frame"
         );
+    }
+
+    #[test]
+    fn mp3_frame_lengths_follow_the_bitrate() {
+        // The same 100 frames at a quarter of the bitrate: a quarter of the bytes, and only a
+        // frame length read from the header lands on every next frame.
+        assert_eq!(mp3_millis(&mp3_32kbps(100)), Some(2612));
+        assert_eq!(mp3_32kbps(100).len() - 15, 100 * 104);
+        // 2297 frames × 1152 samples / 44.1 kHz = 60.002 s.
+        assert_eq!(mp3_millis(&mp3_32kbps(2297)), Some(60_002));
     }
 }

@@ -148,7 +148,7 @@ impl Format {
 
 #[cfg(test)]
 mod tests {
-    use super::super::duration::tests::{amr, mp3};
+    use super::super::duration::tests::{amr, mp3, mp3_32kbps};
     use super::*;
 
     fn jpeg(len: usize) -> Vec<u8> {
@@ -172,18 +172,28 @@ mod tests {
         assert_eq!(ok(MediaKind::Voice, &amr(3000)), Ok("audio/amr"));
         assert_eq!(ok(MediaKind::Voice, &mp3(100)), Ok("audio/mpeg"));
         assert_eq!(ok(MediaKind::Video, &mp4(1024 * 1024)), Ok("video/mp4"));
+        assert_eq!(ok(MediaKind::Voice, &voice(256 * 1024)), Ok("audio/mpeg"));
+    }
+
+    /// An MP3 of exactly `len` bytes and well under a minute (128 kbit/s: 256 KB is 16 s).
+    fn voice(len: usize) -> Vec<u8> {
+        let mut bytes = mp3(len / 417 + 1);
+        bytes.truncate(len);
+        bytes
     }
 
     #[test]
     fn refuses_one_byte_over_each_size_limit() {
         let config = MediaConfig::default();
-        for (kind, bytes) in [
-            (MediaKind::Image, jpeg(128 * 1024 + 1)),
-            (MediaKind::Thumb, jpeg(64 * 1024 + 1)),
-            (MediaKind::Video, mp4(1024 * 1024 + 1)),
+        for (kind, bytes, max) in [
+            (MediaKind::Image, jpeg(128 * 1024 + 1), 128 * 1024),
+            (MediaKind::Thumb, jpeg(64 * 1024 + 1), 64 * 1024),
+            (MediaKind::Voice, voice(256 * 1024 + 1), 256 * 1024),
+            (MediaKind::Video, mp4(1024 * 1024 + 1), 1024 * 1024),
         ] {
             let err = check(&config, kind, &bytes).unwrap_err();
-            assert!(matches!(err, LimitError::TooLarge { .. }), "{kind}: {err}");
+            let size = max + 1;
+            assert_eq!(err, LimitError::TooLarge { kind, size, max }, "{kind}");
             assert!(
                 err.to_string().contains(&format!("media.{kind}_max_bytes")),
                 "{err}"
@@ -216,5 +226,37 @@ mod tests {
         );
         let err = check(&config, MediaKind::Voice, b"#!AMR\n").unwrap_err();
         assert!(matches!(err, LimitError::Format { .. }), "{err}");
+    }
+
+    #[test]
+    fn refuses_mp3_voice_over_the_duration_limit() {
+        let config = MediaConfig::default();
+        // 2297 frames of 26.122 ms = 60.002 s in 239 KB: under the size limit, over a minute.
+        let long = mp3_32kbps(2297);
+        assert!(long.len() as u64 <= config.voice_max_bytes);
+        assert_eq!(
+            check(&config, MediaKind::Voice, &long),
+            Err(LimitError::TooLong {
+                millis: 60_002,
+                max_secs: 60
+            })
+        );
+        let fits = check(&config, MediaKind::Voice, &mp3_32kbps(2296));
+        assert_eq!(fits.map(|a| a.content_type), Ok("audio/mpeg"), "59.976 s");
+        // The limit is the configured one: 10 s refuses 383 frames (10.004 s), not 382.
+        let config = MediaConfig {
+            voice_max_secs: 10,
+            ..MediaConfig::default()
+        };
+        let err = check(&config, MediaKind::Voice, &mp3_32kbps(383)).unwrap_err();
+        assert_eq!(
+            err,
+            LimitError::TooLong {
+                millis: 10_004,
+                max_secs: 10
+            }
+        );
+        assert!(err.to_string().contains("media.voice_max_secs"), "{err}");
+        assert!(check(&config, MediaKind::Voice, &mp3_32kbps(382)).is_ok());
     }
 }
