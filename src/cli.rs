@@ -1,7 +1,6 @@
 //! The `wxbot` command line (CONTRACT §1): `serve [--config FILE]` and `dev` (the playground).
 
 use std::future::Future;
-use std::io::{IsTerminal as _, Write as _};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -9,11 +8,11 @@ use std::time::Duration;
 use actix_web::middleware::{Condition, from_fn};
 use actix_web::{App, HttpServer};
 use clap::{Parser, Subcommand};
-use tracing_subscriber::EnvFilter;
 
 use crate::bot::Bot;
 use crate::config::Config;
 use crate::endpoint;
+use crate::logs;
 use crate::router::Router;
 
 /// A WeChat Official Account bot.
@@ -52,7 +51,7 @@ enum Command {
 /// binding), 1 when the server cannot bind or fails.
 pub fn main<S: Clone + Send + Sync + 'static>(router: fn() -> Router<S>) -> ExitCode {
     let cli = Cli::parse();
-    init_logs();
+    logs::init();
     match cli.command {
         Command::Serve { config } => {
             let bot = match Config::load(config.as_deref())
@@ -61,14 +60,14 @@ pub fn main<S: Clone + Send + Sync + 'static>(router: fn() -> Router<S>) -> Exit
             {
                 Ok(bot) => bot,
                 Err(err) => {
-                    eprintln!("wxbot: {err}");
+                    logs::err(format_args!("wxbot: {err}"));
                     return ExitCode::from(2);
                 }
             };
             match actix_web::rt::System::new().block_on(serve(bot)) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(err) => {
-                    eprintln!("wxbot: server: {err}");
+                    logs::err(format_args!("wxbot: server: {err}"));
                     ExitCode::FAILURE
                 }
             }
@@ -107,10 +106,8 @@ pub async fn serve_until<S: Clone + Send + Sync + 'static>(
     .bind(addr)
     .map_err(|err| std::io::Error::new(err.kind(), format!("cannot bind {addr}: {err}")))?;
     let bound = server.addrs().first().copied().unwrap_or(addr);
-    let mut stdout = std::io::stdout().lock();
-    writeln!(stdout, "listening on http://{bound}")?;
-    stdout.flush()?;
-    drop(stdout);
+    // Scripts read this line and may close the pipe after it: serving goes on regardless.
+    logs::out(format_args!("listening on http://{bound}"));
     tracing::info!(%bound, path = %bot.config().server.path, "serving");
     let server = server.run();
     let handle = server.handle();
@@ -151,14 +148,4 @@ pub(crate) async fn shutdown_signal() {
     if tokio::signal::ctrl_c().await.is_err() {
         std::future::pending::<()>().await;
     }
-}
-
-/// Logs go to stderr; `RUST_LOG` sets the level (default `info`).
-fn init_logs() {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
-        .init();
 }

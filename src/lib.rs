@@ -79,6 +79,7 @@ mod deadline;
 mod dedup;
 mod error;
 mod ids;
+mod logs;
 mod router;
 
 pub use bot::{Answer, Bot, Outcome};

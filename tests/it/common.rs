@@ -3,9 +3,9 @@
 
 use std::io::{BufRead as _, BufReader, Read as _, Write as _};
 use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::mpsc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use actix_web::App;
 use actix_web::test::{self as actix_test, TestRequest};
@@ -215,6 +215,85 @@ impl Running {
             }
         }
     }
+}
+
+impl Running {
+    /// SIGTERM, then the exit status (a hang fails the test after 30 s).
+    pub fn stop(&mut self) -> ExitStatus {
+        sigterm(&self.child);
+        wait_exit(&mut self.child, Duration::from_secs(30))
+    }
+
+    /// Every stderr line not yet read, up to the end of the stream: call it after [`stop`]
+    /// (the stream ends with the process; a stream still open after 20 s fails the test).
+    ///
+    /// [`stop`]: Self::stop
+    pub fn rest_of_stderr(&self) -> Vec<String> {
+        let mut lines = Vec::new();
+        loop {
+            match self.stderr.recv_timeout(Duration::from_secs(20)) {
+                Ok(line) => lines.push(line),
+                Err(mpsc::RecvTimeoutError::Disconnected) => return lines,
+                Err(mpsc::RecvTimeoutError::Timeout) => panic!("stderr still open: {lines:#?}"),
+            }
+        }
+    }
+}
+
+/// Sends SIGTERM to `child` through `kill(1)`, as a service manager would.
+pub fn sigterm(child: &Child) {
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("run kill");
+    assert!(status.success(), "kill -TERM {}: {status}", child.id());
+}
+
+/// Waits for `child` to exit; `limit` only guards against a hang (the test fails past it).
+pub fn wait_exit(child: &mut Child, limit: Duration) -> ExitStatus {
+    wait_until(limit, &format!("process {} to exit", child.id()), || {
+        child.try_wait().expect("try_wait")
+    })
+}
+
+/// Polls `check` until it returns something, for a condition another process makes true;
+/// fails the test after `limit`, naming `what` it waited for.
+pub fn wait_until<T>(limit: Duration, what: &str, mut check: impl FnMut() -> Option<T>) -> T {
+    let give_up = Instant::now() + limit;
+    loop {
+        if let Some(found) = check() {
+            return found;
+        }
+        assert!(Instant::now() < give_up, "waited {limit:?} for {what}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// A child process killed and reaped when dropped, so a failing test leaves none behind.
+pub struct Reaped(pub Child);
+
+impl Drop for Reaped {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Writes `wxbot.toml` in `dir` for the binary: a free port, the test account on `emulator`
+/// and the committed demo assets; anything else comes from `WXBOT_…` variables.
+pub fn write_demo_toml(dir: &std::path::Path, emulator: &Emulator) {
+    let toml = format!(
+        "[server]\nbind = \"127.0.0.1:0\"\n\
+         [account]\ntoken = {:?}\nappid = {:?}\nsecret = {:?}\n\
+         [api]\nbase_url = {:?}\n\
+         [media]\nassets_dir = {:?}\n",
+        wxbot::testing::TOKEN,
+        emulator.appid(),
+        emulator.secret(),
+        emulator.base_url(),
+        ASSETS,
+    );
+    std::fs::write(dir.join("wxbot.toml"), toml).expect("write wxbot.toml");
 }
 
 impl Drop for Running {
