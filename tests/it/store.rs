@@ -1,16 +1,20 @@
 //! `store.backend = "file"`: access tokens and media ids outlive the process, so a restart
-//! neither fetches nor uploads again while they live.
+//! neither fetches nor uploads again while they live. In process, and through the real binary
+//! stopped by SIGTERM and started again: expired, corrupt and refused records included.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use wxbot::client::{Client, MediaKind};
 use wxbot::config::Backend;
-use wxbot::emulator::Emulator;
+use wxbot::emulator::{Emulator, Fault};
 use wxbot::media::MediaCache;
 use wxbot::prelude::*;
+use wxbot::store::Record;
+use wxbot::testing::{self, TestResponse, text_message};
 use wxbot::{Bot, Config};
 
-use crate::common::{ASSETS, TempDir, config};
+use crate::common::{ASSETS, Running, TempDir, config, post, signed_uri, write_demo_toml};
 
 /// An emulator and a file store in a fresh folder.
 struct Setup {
@@ -117,4 +121,252 @@ fn an_unusable_store_path_stops_the_bot_naming_it() {
         .unwrap_err()
         .to_string();
     assert!(err.contains("store.path"), "{err}");
+}
+
+/// The demo bot's binary with a file store, on an emulator, in a fresh folder.
+struct Binary {
+    emulator: Emulator,
+    dir: TempDir,
+}
+
+impl Binary {
+    fn new(name: &str) -> Self {
+        let emulator = Emulator::start().expect("emulator");
+        let dir = TempDir::new(name);
+        write_demo_toml(&dir.0, &emulator);
+        Self { emulator, dir }
+    }
+
+    /// The store's folder.
+    fn state(&self) -> PathBuf {
+        self.dir.0.join("state")
+    }
+
+    /// `wxbot serve` with `store.backend = "file"` and `envs`.
+    fn start(&self, envs: &[(&str, &str)]) -> Running {
+        let state = self.state();
+        let mut all = vec![
+            ("WXBOT_STORE__BACKEND", "file"),
+            ("WXBOT_STORE__PATH", state.to_str().expect("utf-8 path")),
+        ];
+        all.extend_from_slice(envs);
+        Running::serve(&self.dir.0, &[], &all)
+    }
+
+    /// The file of the stored token.
+    fn token_file(&self) -> PathBuf {
+        self.state()
+            .join(format!("token_{}.json", self.emulator.appid()))
+    }
+
+    /// The files of stored media ids.
+    fn media_files(&self) -> Vec<PathBuf> {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(self.state())
+            .expect("state folder")
+            .map(|entry| entry.expect("entry").path())
+            .filter(|path| {
+                path.file_name()
+                    .and_then(|name| name.to_str())
+                    .is_some_and(|name| name.starts_with("media_") && name.ends_with(".json"))
+            })
+            .collect();
+        files.sort();
+        files
+    }
+
+    /// The `access_token` of every upload the emulator received, in order.
+    fn upload_tokens(&self) -> Vec<String> {
+        self.emulator
+            .calls()
+            .iter()
+            .filter(|call| call.path == "/cgi-bin/media/upload")
+            .map(|call| {
+                call.query_param("access_token")
+                    .unwrap_or_default()
+                    .to_owned()
+            })
+            .collect()
+    }
+
+    fn token_fetches(&self) -> usize {
+        self.emulator.count("/cgi-bin/token")
+    }
+}
+
+/// The record in `file`.
+fn record(file: &Path) -> Record {
+    serde_json::from_slice(&std::fs::read(file).expect("read record")).expect("a record")
+}
+
+/// `word` from the test user to `server`; its answer.
+fn ask(server: &Running, word: &str) -> TestResponse {
+    let uri = signed_uri(&testing::config());
+    let (status, body) = post(&server.addr, &uri, text_message(word).as_bytes());
+    TestResponse { status, body }
+}
+
+/// Asks `server` for the demo image; the media id it answers with.
+fn image_id(server: &Running) -> String {
+    let answer = ask(server, "image");
+    assert_eq!(
+        answer.msg_type().as_deref(),
+        Some("image"),
+        "{}",
+        answer.body
+    );
+    answer.field("MediaId").expect("MediaId")
+}
+
+/// Stops `server` with SIGTERM; it must exit 0. Its remaining log lines.
+fn stop(mut server: Running) -> Vec<String> {
+    let status = server.stop();
+    assert!(status.success(), "{status}");
+    server.rest_of_stderr()
+}
+
+#[test]
+fn the_binary_keeps_its_token_and_media_id_across_a_restart() {
+    let binary = Binary::new("store-binary");
+    let first = binary.start(&[]);
+    let id = image_id(&first);
+    assert_eq!(binary.emulator.uploads()[0].media_id, id);
+    stop(first);
+    assert_eq!(
+        (binary.token_fetches(), binary.upload_tokens().len()),
+        (1, 1)
+    );
+
+    let second = binary.start(&[]);
+    assert_eq!(image_id(&second), id, "the stored id, not a new upload");
+    // The voice is new content: it needs an upload, and so a token, the stored one.
+    let voice = ask(&second, "voice");
+    assert_eq!(voice.msg_type().as_deref(), Some("voice"), "{}", voice.body);
+    stop(second);
+    assert_eq!(
+        binary.token_fetches(),
+        1,
+        "no token fetched after the restart"
+    );
+    let tokens = binary.upload_tokens();
+    assert_eq!(
+        tokens.len(),
+        2,
+        "one upload each for the image and the voice"
+    );
+    assert_eq!(
+        tokens[1], tokens[0],
+        "the voice went up with the stored token"
+    );
+}
+
+#[test]
+fn an_expired_stored_token_is_fetched_again_after_a_restart() {
+    let binary = Binary::new("store-expired");
+    let first = binary.start(&[]);
+    image_id(&first);
+    stop(first);
+    let mut expired = record(&binary.token_file());
+    // The emulator would still take it: only the record says it is over.
+    expired.expires_at = expired.created_at;
+    std::fs::write(
+        binary.token_file(),
+        serde_json::to_vec(&expired).expect("json"),
+    )
+    .expect("write");
+
+    let second = binary.start(&[]);
+    let voice = ask(&second, "voice");
+    assert_eq!(voice.msg_type().as_deref(), Some("voice"), "{}", voice.body);
+    stop(second);
+    assert_eq!(binary.token_fetches(), 2, "the expired token was not used");
+    let tokens = binary.upload_tokens();
+    assert_eq!(tokens.len(), 2, "the voice went up at the first try");
+    assert_ne!(tokens[1], expired.value);
+    let stored = record(&binary.token_file());
+    assert_eq!(
+        stored.value, tokens[1],
+        "the new token replaced the expired record"
+    );
+    assert!(stored.expires_at > expired.expires_at);
+}
+
+#[test]
+fn a_corrupt_record_is_ignored_with_a_warning_and_replaced() {
+    let binary = Binary::new("store-corrupt");
+    let first = binary.start(&[]);
+    let old_id = image_id(&first);
+    stop(first);
+    let media = binary.media_files();
+    assert_eq!(media.len(), 1, "{media:?}");
+    for file in [&binary.token_file(), &media[0]] {
+        std::fs::write(file, b"{\"value\": \"half a rec").expect("corrupt");
+    }
+
+    let second = binary.start(&[]);
+    let new_id = image_id(&second);
+    let lines = stop(second);
+    assert_ne!(new_id, old_id, "uploaded again");
+    assert_eq!(binary.emulator.uploads()[1].media_id, new_id);
+    assert_eq!(binary.token_fetches(), 2, "a new token for the new upload");
+    let warnings: Vec<&String> = lines
+        .iter()
+        .filter(|line| line.contains("WARN") && line.contains("store: unreadable record"))
+        .collect();
+    assert_eq!(
+        warnings.len(),
+        2,
+        "one warning per corrupt record: {lines:#?}"
+    );
+    assert!(
+        warnings.iter().any(|line| line.contains("token:")),
+        "{warnings:#?}"
+    );
+    assert!(
+        warnings.iter().any(|line| line.contains("media:")),
+        "{warnings:#?}"
+    );
+    assert_eq!(record(&media[0]).value, new_id, "the record is whole again");
+    assert_eq!(
+        record(&binary.token_file()).value,
+        binary.upload_tokens()[1]
+    );
+}
+
+#[test]
+fn a_media_id_wechat_refused_is_not_reused_after_a_restart() {
+    let binary = Binary::new("store-refused");
+    let emulator = &binary.emulator;
+    // The reply misses its deadline behind a slow upload; the late send is refused (40007),
+    // and the upload again fails too: the refused id is all that is left.
+    emulator.script(
+        "/cgi-bin/media/upload",
+        Fault::Delay(Duration::from_secs(1)),
+    );
+    emulator.script(
+        "/cgi-bin/message/custom/send",
+        Fault::Errcode(40007, "invalid media_id".to_owned()),
+    );
+    emulator.script(
+        "/cgi-bin/media/upload",
+        Fault::Errcode(45009, "reach max api daily quota limit".to_owned()),
+    );
+    let first = binary.start(&[("WXBOT_SERVER__REPLY_DEADLINE_MS", "200")]);
+    assert!(ask(&first, "image").is_success(), "past the deadline");
+    // SIGTERM waits for the late reply to play out.
+    let lines = stop(first);
+    assert!(
+        lines.iter().any(|line| line.contains("late reply lost")),
+        "{lines:#?}"
+    );
+    let refused = emulator.uploads()[0].media_id.clone();
+    assert_eq!(emulator.count("/cgi-bin/message/custom/send"), 1);
+    assert_eq!(emulator.count("/cgi-bin/media/upload"), 2);
+
+    let second = binary.start(&[]);
+    let id = image_id(&second);
+    stop(second);
+    assert_ne!(id, refused, "the refused id is not handed out again");
+    let uploads = emulator.uploads();
+    assert_eq!(uploads.len(), 2, "{uploads:?}");
+    assert_eq!(uploads[1].media_id, id);
 }
