@@ -1,10 +1,14 @@
 //! CONTRACT §4.2 in `safe` and `compatible` modes: encrypted requests open, replies are
-//! sealed, and every failure has its status; `success` stays plain.
+//! sealed, and every failure has its status (and, through the real binary, its logged cause);
+//! `success` stays plain.
 
 use wxbot::config::Mode;
+use wxbot::crypto::{CryptoError, MsgCrypt};
 use wxbot::endpoint::CallbackQuery;
 use wxbot::prelude::*;
-use wxbot::testing::{self, TestBot, encrypted, signed, text_message};
+use wxbot::testing::{self, TestBot, TestResponse, encrypted, signed, text_message};
+
+use crate::common::{Running, TempDir, post};
 
 async fn echo(text: Text) -> String {
     text.content
@@ -128,12 +132,17 @@ async fn ciphertexts_that_do_not_open_are_400() {
     }
 }
 
-/// `query` with a `msg_signature` valid for the ciphertext in `body`.
-fn resign(config: &wxbot::Config, query: &CallbackQuery, body: &str) -> CallbackQuery {
+/// The `<Encrypt>` text of `body` (empty when it has none).
+fn encrypt_of(body: &str) -> &str {
     const OPEN: &str = "<Encrypt><![CDATA[";
     let start = body.find(OPEN).map_or(0, |at| at + OPEN.len());
     let end = body[start..].find("]]>").map_or(start, |len| start + len);
-    let encrypt = &body[start..end];
+    &body[start..end]
+}
+
+/// `query` with a `msg_signature` valid for the ciphertext in `body`.
+fn resign(config: &wxbot::Config, query: &CallbackQuery, body: &str) -> CallbackQuery {
+    let encrypt = encrypt_of(body);
     let token = config.account.token.expose();
     let msg_signature =
         wxbot::signature::sign(&mut [token, testing::TIMESTAMP, testing::NONCE, encrypt]);
@@ -201,4 +210,133 @@ fn a_bad_key_stops_the_bot_naming_the_key() {
         wxbot::Bot::new(&plain, Router::new().on(echo)).is_ok(),
         "not required in plain mode"
     );
+}
+
+/// `wxbot serve` in compatible mode on the test account of `testing::config_in`.
+fn compatible_binary(dir: &TempDir) -> Running {
+    Running::serve(
+        &dir.0,
+        &[],
+        &[
+            ("WXBOT_SERVER__BIND", "127.0.0.1:0"),
+            ("WXBOT_ACCOUNT__TOKEN", testing::TOKEN),
+            ("WXBOT_ACCOUNT__APPID", testing::APPID),
+            ("WXBOT_ACCOUNT__MODE", "compatible"),
+            ("WXBOT_ACCOUNT__ENCODING_AES_KEY", testing::AES_KEY),
+        ],
+    )
+}
+
+/// The callback URI carrying `query`'s encryption parameters.
+fn encrypted_uri(config: &wxbot::Config, query: &CallbackQuery) -> String {
+    let field = |value: &Option<String>| value.clone().unwrap_or_default();
+    format!(
+        "{}?signature={}&timestamp={}&nonce={}&encrypt_type=aes&msg_signature={}",
+        config.server.path,
+        field(&query.signature),
+        field(&query.timestamp),
+        field(&query.nonce),
+        field(&query.msg_signature),
+    )
+}
+
+/// Why the account's own crypto refuses `body` under `query`: the cause the log must name.
+fn refusal(config: &wxbot::Config, query: &CallbackQuery, body: &str) -> CryptoError {
+    let account = &config.account;
+    let crypt = MsgCrypt::new(
+        account.encoding_aes_key.expose(),
+        account.token.expose(),
+        &account.appid,
+    )
+    .expect("key");
+    crypt
+        .open(
+            query.msg_signature.as_deref().unwrap_or_default(),
+            testing::TIMESTAMP,
+            testing::NONCE,
+            encrypt_of(body),
+        )
+        .expect_err("the request is refused")
+}
+
+/// Posts `body` under `query` to `server`, expects `status`, and checks that the refusal is
+/// logged with `cause`: a warning naming it, then the request's access-log line.
+fn assert_refused_and_logged(
+    server: &Running,
+    (query, body): (&CallbackQuery, &str),
+    status: u16,
+    cause: &str,
+) {
+    let config = testing::config_in(Mode::Compatible);
+    let answer = post(
+        &server.addr,
+        &encrypted_uri(&config, query),
+        body.as_bytes(),
+    );
+    assert_eq!(answer.0, status, "{cause}: {}", answer.1);
+    let warning = server.stderr_line("encrypted callback refused");
+    assert!(warning.contains("WARN"), "{warning}");
+    assert!(warning.contains(cause), "{cause} missing from {warning}");
+    let access = server.stderr_line("wxbot::endpoint: request");
+    assert!(access.contains(&format!("status={status}")), "{access}");
+    assert!(
+        access.contains("refusal="),
+        "the access line says why: {access}"
+    );
+}
+
+#[test]
+fn compatible_mode_answers_a_bad_msg_signature_403_and_logs_why() {
+    let dir = TempDir::new("compatible-signature");
+    let server = compatible_binary(&dir);
+    let config = testing::config_in(Mode::Compatible);
+    let (query, body) = encrypted(&config, &text_message("sealed"));
+    // The same request well signed opens: only the signature is wrong below.
+    let (status, sealed) = post(
+        &server.addr,
+        &encrypted_uri(&config, &query),
+        body.as_bytes(),
+    );
+    let sealed = TestResponse {
+        status,
+        body: sealed,
+    };
+    assert_eq!(
+        sealed
+            .open(&config)
+            .and_then(|reply| reply.text())
+            .as_deref(),
+        Some("sealed"),
+        "{}",
+        sealed.body
+    );
+    let mut forged = query;
+    forged.msg_signature = Some("0".repeat(40));
+    let cause = refusal(&config, &forged, &body);
+    assert!(matches!(cause, CryptoError::BadSignature), "{cause}");
+    assert_refused_and_logged(&server, (&forged, &body), 403, &cause.to_string());
+}
+
+#[test]
+fn compatible_mode_answers_a_bad_ciphertext_400_and_logs_why() {
+    let dir = TempDir::new("compatible-ciphertext");
+    let server = compatible_binary(&dir);
+    let config = testing::config_in(Mode::Compatible);
+    let (query, _) = encrypted(&config, &text_message("x"));
+    let other_app = {
+        let mut other = testing::config_in(Mode::Compatible);
+        other.account.appid = "wx_other_account".to_owned();
+        encrypted(&other, &text_message("x")).1
+    };
+    let not_base64 = with_encrypt(&query, "not base64 !!").1;
+    for (name, body, named) in [
+        ("another appid", other_app, "wx_other_account"),
+        ("not base64", not_base64, "base64"),
+    ] {
+        // Signed for its own ciphertext, so only the content is wrong.
+        let query = resign(&config, &query, &body);
+        let cause = refusal(&config, &query, &body).to_string();
+        assert!(cause.contains(named), "{name}: {cause}");
+        assert_refused_and_logged(&server, (&query, &body), 400, &cause);
+    }
 }
