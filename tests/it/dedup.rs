@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::Duration;
 
 use futures_util::FutureExt as _;
 use tokio::sync::{Semaphore, watch};
@@ -37,6 +38,18 @@ impl Logs {
             .filter(|line| line.contains(needle))
             .map(str::to_owned)
             .collect()
+    }
+
+    /// The first line containing `needle`, waiting for it to be written (a missing line fails
+    /// the test after 20 s instead of hanging it).
+    pub async fn line(&self, needle: &str) -> String {
+        let mut written = self.0.subscribe();
+        let found = written.wait_for(|text| text.contains(needle));
+        tokio::time::timeout(Duration::from_secs(20), found)
+            .await
+            .unwrap_or_else(|_| panic!("no log line containing {needle:?}: {}", *self.0.borrow()))
+            .expect("the sender lives in self");
+        self.lines(needle).remove(0)
     }
 }
 
