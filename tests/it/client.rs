@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use wxbot::client::{Client, Downloaded, MediaKind};
+use wxbot::client::{Client, ClientError, Downloaded, MediaKind, SendError};
 use wxbot::emulator::{self, Emulator, Fault};
 use wxbot::prelude::*;
 
@@ -259,27 +259,29 @@ async fn clones_share_one_token() {
 
 #[tokio::test]
 async fn a_customer_service_send_that_timed_out_is_not_sent_again() {
+    // Held for an hour, far past the 1 s timeout: a timeout is the only way these calls end,
+    // however slow the machine (the emulator drops the held request when the test ends).
+    let held = Fault::Delay(std::time::Duration::from_secs(3600));
     let emulator = Emulator::start().expect("emulator");
     let mut config = config(&emulator);
     config.api.timeout_secs = 1;
     let client = Client::new(&config);
     client.access_token().await.expect("token");
-    emulator.script(
-        "/cgi-bin/message/custom/send",
-        Fault::Delay(std::time::Duration::from_millis(1500)),
-    );
+    emulator.script("/cgi-bin/message/custom/send", held.clone());
+    let error = client
+        .send_reply(&user(), &Reply::text("once"))
+        .await
+        .expect_err("timed out");
     assert!(
-        client
-            .send_reply(&user(), &Reply::text("once"))
-            .await
-            .is_err()
+        matches!(&error, SendError::Client(ClientError::Http { source, .. }) if source.is_timeout()),
+        "{error:?}"
     );
     assert_eq!(
         emulator.count("/cgi-bin/message/custom/send"),
         1,
         "a timeout may have been delivered"
     );
-    emulator.script(TYPING, Fault::Delay(std::time::Duration::from_millis(1500)));
+    emulator.script(TYPING, held);
     client
         .typing(&user(), true)
         .await
