@@ -3,10 +3,11 @@
 //! re-delivery after the cut-off, refusals of bad input, and the command itself.
 
 use std::process::Command;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, LazyLock, Mutex};
 use std::time::Duration;
 
 use serde_json::{Value, json};
+use tokio::sync::{Semaphore, watch};
 use wxbot::client::Client;
 use wxbot::dev::{Options, Playground};
 use wxbot::prelude::*;
@@ -238,35 +239,71 @@ async fn read_until(response: &mut reqwest::Response, seen: &mut String, needle:
         .unwrap_or_else(|_| panic!("no {needle:?} on the stream; got {seen:?}"));
 }
 
+/// Every delivery the playground's bots saw, retries included, as `(content, MsgId)`: the
+/// route's extractor runs for each delivery, before the dedupe table holds a repeat back.
+static DELIVERED: LazyLock<watch::Sender<Vec<(String, String)>>> =
+    LazyLock::new(|| watch::Sender::new(Vec::new()));
+
+/// A text, noted in [`DELIVERED`] as it is routed.
+struct Noted;
+
+impl FromIncoming for Noted {
+    fn from_incoming(msg: &Incoming) -> Option<Self> {
+        let text = Text::from_incoming(msg)?;
+        let id = msg.header.msg_id.as_ref().map(|id| id.as_str().to_owned());
+        let delivery = (text.content, id.unwrap_or_default());
+        DELIVERED.send_modify(|seen| seen.push(delivery));
+        Some(Self)
+    }
+}
+
+/// The MsgId of every handler run, and the gate the handler waits at.
+type Held = (Arc<Mutex<Vec<String>>>, Arc<Semaphore>);
+
 #[tokio::test]
 async fn a_slow_answer_is_delivered_again_with_the_same_msg_id() {
-    /// Slow the first time only; records the MsgId of every run.
-    async fn slow(ctx: Ctx<Arc<Mutex<Vec<String>>>>, _: Text) -> &'static str {
+    /// Held at the gate until the test opens it; records the MsgId of every run.
+    async fn slow(ctx: Ctx<Held>, _: Noted) -> &'static str {
+        let (runs, gate) = ctx.state();
         let id = ctx
             .header()
             .msg_id
             .as_ref()
             .map(|id| id.as_str().to_owned());
-        let first = {
-            let mut seen = ctx.state().lock().expect("lock");
-            seen.push(id.unwrap_or_default());
-            seen.len() == 1
-        };
-        if first {
-            tokio::time::sleep(Duration::from_millis(700)).await;
-        }
+        runs.lock().expect("lock").push(id.unwrap_or_default());
+        gate.acquire().await.expect("open").forget();
         "finally"
     }
     // In safe mode too: a re-delivery is the same request, ciphertext and all.
     for mode in ["plain", "safe"] {
-        let runs = Arc::new(Mutex::new(Vec::new()));
-        let router = Router::with_state(Arc::clone(&runs)).on(slow);
+        let content = format!("hello {mode}");
+        let deliveries = || {
+            let seen = DELIVERED.borrow();
+            let this = seen.iter().filter(|(text, _)| *text == content);
+            this.map(|(_, id)| id.clone()).collect::<Vec<_>>()
+        };
+        let (runs, gate) = (
+            Arc::new(Mutex::new(Vec::new())),
+            Arc::new(Semaphore::new(0)),
+        );
+        let router = Router::with_state((Arc::clone(&runs), Arc::clone(&gate))).on(slow);
+        // Deliveries to spare: the one after the gate opens must answer within its cut-off.
         let options = Options::default()
             .port(0)
-            .cutoff(Duration::from_millis(300));
+            .cutoff(Duration::from_millis(300))
+            .deliveries(10);
         let playground = start(router, &options);
-        let message = json!({ "mode": mode, "message": { "type": "text", "content": "hello" } });
-        let (status, answer) = send(&playground, message).await;
+        let message = json!({ "mode": mode, "message": { "type": "text", "content": content } });
+        let mut delivered = DELIVERED.subscribe();
+        let ((status, answer), ()) = tokio::join!(send(&playground, message), async {
+            // A second delivery comes only once the first got no answer by the cut-off.
+            let again = delivered.wait_for(|_| deliveries().len() >= 2);
+            tokio::time::timeout(Duration::from_secs(20), again)
+                .await
+                .expect("delivered again")
+                .expect("the sender is static");
+            gate.add_permits(1);
+        });
         assert_eq!(status, 200, "{answer}");
         assert_eq!(
             answer["reply"],
@@ -279,8 +316,22 @@ async fn a_slow_answer_is_delivered_again_with_the_same_msg_id() {
         assert_eq!(attempts[0]["error"], "no answer within 300 ms");
         assert_eq!(attempts.last().expect("last")["status"], 200);
         let msg_id = answer["msg_id"].as_str().expect("msg_id");
+        let deliveries = deliveries();
+        assert_eq!(
+            deliveries.len(),
+            attempts.len(),
+            "every attempt reached the bot"
+        );
+        assert!(
+            deliveries.iter().all(|id| id == msg_id),
+            "{deliveries:?} vs {msg_id}"
+        );
         let runs = runs.lock().expect("lock").clone();
-        assert!(runs.iter().all(|id| id == msg_id), "{runs:?} vs {msg_id}");
+        assert_eq!(
+            runs,
+            [msg_id],
+            "the handler ran once, for the first delivery"
+        );
     }
 }
 
