@@ -18,6 +18,17 @@ fn jpeg(len: usize, fill: u8) -> Vec<u8> {
     bytes
 }
 
+/// `frames` MPEG-1 Layer III frames at 128 kbit/s, 44.1 kHz: 417 bytes and 26.122 ms each.
+fn mp3(frames: usize) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    for _ in 0..frames {
+        let mut frame = vec![0xff, 0xfb, 0x90, 0x00];
+        frame.resize(417, 0);
+        bytes.extend(frame);
+    }
+    bytes
+}
+
 struct Setup {
     emulator: Emulator,
     cache: MediaCache,
@@ -169,6 +180,11 @@ async fn refused_files_are_never_uploaded() {
         setup.dir.0.join("long.amr"),
     )
     .expect("copy");
+    // One byte over the voice size limit, 16 s long; 2.6 s, over this setup's 1 s.
+    let mut big = mp3(629);
+    big.truncate(256 * 1024 + 1);
+    setup.write("big.mp3", &big);
+    setup.write("long.mp3", &mp3(100));
     let cases = [
         (MediaKind::Image, "big.jpg", "media.image_max_bytes"),
         (
@@ -183,6 +199,9 @@ async fn refused_files_are_never_uploaded() {
             "voice must be AMR or MP3, but the file is MP4",
         ),
         (MediaKind::Voice, "long.amr", "media.voice_max_secs"),
+        (MediaKind::Voice, "big.mp3", "media.voice_max_bytes"),
+        (MediaKind::Voice, "long.mp3", "voice lasts 2612 ms"),
+        (MediaKind::Voice, "long.mp3", "media.voice_max_secs"),
         (MediaKind::Image, "missing.jpg", "cannot be read"),
         (
             MediaKind::Image,
@@ -196,7 +215,7 @@ async fn refused_files_are_never_uploaded() {
             .cache
             .resolve(kind, Path::new(name))
             .await
-            .unwrap_err();
+            .expect_err(name);
         let message = error.to_string();
         assert!(message.contains(needle), "{name}: {message}");
         assert!(
@@ -209,6 +228,14 @@ async fn refused_files_are_never_uploaded() {
         setup.emulator.calls().is_empty(),
         "not even a token was fetched"
     );
+    // The same format under both limits is uploaded: the refusals were the limits'.
+    setup.write("short.mp3", &mp3(20));
+    setup
+        .cache
+        .resolve(MediaKind::Voice, Path::new("short.mp3"))
+        .await
+        .expect("522 ms, 8 KB");
+    assert_eq!(setup.emulator.uploads()[0].content_type, "audio/mpeg");
 }
 
 fn uploaded(emulator: &Emulator, kind: &str) -> wxbot::emulator::Upload {
