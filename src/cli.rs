@@ -1,4 +1,4 @@
-//! The `wxbot` command line (CONTRACT §1): `serve [--config FILE]` and `dev` (the playground).
+//! The `wxbot` command line: `serve [--config FILE]` and `dev` (the playground).
 
 use std::future::Future;
 use std::path::PathBuf;
@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use actix_web::middleware::{Condition, from_fn};
-use actix_web::{App, HttpServer};
+use actix_web::{App, HttpResponse, HttpServer, web};
 use clap::{Parser, Subcommand};
 
 use crate::bot::Bot;
@@ -94,12 +94,13 @@ pub async fn serve_until<S: Clone + Send + Sync + 'static>(
     let addr = bot.config().server.bind_addr()?;
     let factory = bot.clone();
     let server = HttpServer::new(move || {
+        // The endpoint logs its own requests; other paths get a logged 404.
         App::new()
-            .wrap(Condition::new(
+            .configure(endpoint::configure(factory.clone()))
+            .default_service(web::route().to(HttpResponse::NotFound).wrap(Condition::new(
                 endpoint::logging(),
                 from_fn(endpoint::log_request),
-            ))
-            .configure(endpoint::configure(factory.clone()))
+            )))
     })
     .disable_signals()
     .shutdown_timeout(5)

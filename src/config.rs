@@ -529,14 +529,14 @@ mod tests {
                 c.account.token = Secret::new("ab")
             }),
             ("account.token must be 3 to 32", |c| {
-                c.account.token = Secret::new(&"a".repeat(33))
+                c.account.token = Secret::new("a".repeat(33))
             }),
             ("account.token must be 3 to 32", |c| {
                 c.account.token = Secret::new("abc-123")
             }),
             ("account.appid is required", |c| {
                 c.account.mode = Mode::Compatible;
-                c.account.encoding_aes_key = Secret::new(&"a".repeat(43));
+                c.account.encoding_aes_key = Secret::new("a".repeat(43));
             }),
             ("server.bind", |c| c.server.bind = "localhost".to_owned()),
             ("server.path", |c| c.server.path = "wechat".to_owned()),
@@ -574,7 +574,7 @@ mod tests {
         type Change = fn(&mut Config);
         let edges: [Change; 6] = [
             |c| c.account.token = Secret::new("abc"),
-            |c| c.account.token = Secret::new(&"a".repeat(32)),
+            |c| c.account.token = Secret::new("a".repeat(32)),
             |c| c.server.reply_deadline_ms = 4999,
             |c| c.server.reply_deadline_ms = 1,
             |c| c.server.dedup_ttl_secs = 15,

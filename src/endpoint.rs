@@ -11,7 +11,7 @@ use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::StatusCode;
 use actix_web::http::header::{CONTENT_LENGTH, ContentType};
-use actix_web::middleware::Next;
+use actix_web::middleware::{Condition, Next, from_fn};
 use actix_web::web::{self, Bytes, BytesMut};
 use actix_web::{HttpRequest, HttpResponse, ResponseError};
 use futures_util::StreamExt as _;
@@ -157,8 +157,10 @@ pub fn configure<S: Clone + Send + Sync + 'static>(
                 callback(&bot, &query, &req, payload).await
             }
         };
+        // The access log goes with the endpoint, so an app that mounts it keeps the log.
         cfg.service(
             web::resource(path)
+                .wrap(Condition::new(logging(), from_fn(log_request)))
                 .route(web::get().to(verify))
                 .route(web::post().to(callback)),
         );
@@ -236,8 +238,8 @@ pub(crate) fn logging() -> bool {
     tracing::enabled!(target: "wxbot::endpoint", tracing::Level::INFO)
 }
 
-/// One line per request, any path: method, path, status, latency, MsgType and MsgId where
-/// known. Wrap the app: `.wrap(Condition::new(logging(), from_fn(log_request)))`.
+/// One line per request: method, path, status, latency, MsgType and MsgId where known.
+/// [`configure`] mounts it on the callback; `serve` also on its answer to other paths.
 pub(crate) async fn log_request(
     req: ServiceRequest,
     next: Next<impl MessageBody>,

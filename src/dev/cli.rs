@@ -21,7 +21,7 @@ pub(crate) fn main<S: Clone + Send + Sync + 'static>(
     let config = match dev_config(file) {
         Ok(config) => config,
         Err(err) => {
-            eprintln!("wxbot: {err}");
+            crate::logs::err(format_args!("wxbot: {err}"));
             return ExitCode::from(2);
         }
     };
@@ -30,7 +30,7 @@ pub(crate) fn main<S: Clone + Send + Sync + 'static>(
         let playground = match Playground::start(config, router(), &options) {
             Ok(playground) => playground,
             Err(err) => {
-                eprintln!("wxbot: {err}");
+                crate::logs::err(format_args!("wxbot: {err}"));
                 // As `serve`: configuration mistakes are 2, a failure to bind is 1.
                 return match err {
                     Error::Io(_) => ExitCode::FAILURE,
@@ -39,7 +39,7 @@ pub(crate) fn main<S: Clone + Send + Sync + 'static>(
             }
         };
         if let Err(err) = announce(&playground) {
-            eprintln!("wxbot: stdout: {err}");
+            crate::logs::err(format_args!("wxbot: stdout: {err}"));
             return ExitCode::FAILURE;
         }
         if open {

@@ -439,3 +439,49 @@ fn a_toml_syntax_error_is_one_line() {
     assert_eq!(err.trim().lines().count(), 1, "{err}");
     assert!(err.contains("line 2"), "{err}");
 }
+
+#[test]
+fn dev_logs_one_line_per_delivered_callback() {
+    let dir = TempDir::new("dev-log");
+    let mut playground = Running::dev(&dir.0);
+    let message = br#"{"message": {"type": "text", "content": "ping"}}"#;
+    let (status, answer) = post(&playground.addr, "/api/send", message);
+    assert_eq!(status, 200, "{answer}");
+    assert!(answer.contains("pong"), "{answer}");
+    assert!(playground.stop().success());
+    let lines = playground.rest_of_stderr();
+    let access = access_lines(&lines);
+    assert_eq!(
+        access.len(),
+        1,
+        "the callback, not the page's API: {lines:#?}"
+    );
+    for needle in [
+        "method=POST",
+        "path=\"/wechat\"",
+        "status=200",
+        "msg_type=\"text\"",
+    ] {
+        assert!(
+            access[0].contains(needle),
+            "{needle} missing: {}",
+            access[0]
+        );
+    }
+}
+
+#[test]
+fn serve_logs_a_request_to_another_path_as_404() {
+    let dir = TempDir::new("log-404");
+    let mut server = Running::serve(
+        &dir.0,
+        &[],
+        &[PORT0, ("WXBOT_ACCOUNT__TOKEN", testing::TOKEN)],
+    );
+    assert_eq!(get(&server.addr, "/elsewhere").0, 404);
+    assert!(server.stop().success());
+    let lines = server.rest_of_stderr();
+    let access = access_lines(&lines);
+    assert_eq!(access.len(), 1, "{lines:#?}");
+    assert!(access[0].contains("path=\"/elsewhere\"") && access[0].contains("status=404"));
+}
