@@ -1,4 +1,4 @@
-//! Retry dedupe (CONTRACT §4.3): the first delivery of a message owns its work; a repeat
+//! Retry dedupe (WeChat delivers a message up to three times): the first delivery of a message owns its work; a repeat
 //! never runs the handler and gets the first delivery's fate, waiting for it if need be.
 //!
 //! Entries live in two generations that rotate every `server.dedup_ttl_secs`, so each lives
