@@ -1,34 +1,35 @@
 //! [`Bot`]: one account's callback logic, from a signed request to the answer.
 //!
-//! The HTTP edge ([`crate::endpoint`]) is thin glue around [`Bot::verify`] and
-//! [`Bot::callback`], so tests and other servers can drive the same logic directly.
+//! The callback protocol (`callback.rs`: signatures, encryption, refusals) opens a request
+//! and hands the message to [`Bot::dispatch`]; this module never sees HTTP or the query.
 //!
 //! A message's life here: route it (no route: `success`, nothing kept), claim its dedupe key
 //! (a repeat waits for the first delivery's fate), run its work (handler, media, render) —
 //! inline when it finishes at once, else in a task racing the reply deadline — and answer
 //! with the fate. Work that misses the deadline is sent through customer service.
 
+mod deadline;
+mod dedup;
 mod work;
 
 use std::panic::AssertUnwindSafe;
 use std::sync::{Arc, OnceLock};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use futures_util::FutureExt as _;
 use tokio::time::Instant;
 
 use crate::client::Client;
-use crate::config::{Backend, Config, ConfigError, Mode};
-use crate::crypto::{CryptoError, MsgCrypt, find_encrypt};
-use crate::deadline::{Inflight, Work, race};
-use crate::dedup::{self, Claim, Decision, Dedup, Fate};
-use crate::endpoint::{CallbackError, CallbackQuery};
+use crate::clock::unix_now;
+use crate::config::{Backend, Config, ConfigError};
+use crate::crypto::MsgCrypt;
 use crate::error::Error;
 use crate::media::MediaCache;
-use crate::message::{self, Incoming};
+use crate::message::Incoming;
 use crate::reply::render;
-use crate::router::Router;
-use crate::signature;
+use crate::router::{Ctx, Lent, Router};
+use deadline::{Inflight, Work, race};
+use dedup::{Claim, Decision, Dedup, Fate};
 
 /// A bot: the account's settings and its router. Cheap to clone (one `Arc`).
 ///
@@ -51,6 +52,8 @@ struct Inner<S> {
     config: Config,
     router: Router<S>,
     client: Client,
+    /// The client again, as every [`Ctx`] borrows it (made once: one `Arc` clone per message).
+    lent: Lent,
     media: MediaCache,
     dedup: Dedup,
     inflight: Arc<Inflight>,
@@ -82,16 +85,6 @@ impl Answer {
             Fate::Ack | Fate::Deferred => Self::Success,
         }
     }
-}
-
-/// A handled callback: the message and its answer.
-#[derive(Debug, Clone)]
-#[non_exhaustive]
-pub struct Outcome {
-    /// The parsed message.
-    pub message: Arc<Incoming>,
-    /// What to send back.
-    pub answer: Answer,
 }
 
 impl<S> Clone for Bot<S> {
@@ -133,6 +126,7 @@ impl<S: Clone + Send + Sync + 'static> Bot<S> {
         let inner = Inner {
             config: config.clone(),
             router,
+            lent: Arc::new(client.clone()),
             client,
             media,
             dedup,
@@ -152,64 +146,9 @@ impl<S: Clone + Send + Sync + 'static> Bot<S> {
         &self.inner.config
     }
 
-    /// URL verification (WeChat's GET with `echostr`): the `echostr` to answer when the signature holds.
-    pub fn verify(&self, query: &CallbackQuery) -> Result<String, CallbackError> {
-        let fields = [
-            ("signature", &query.signature),
-            ("timestamp", &query.timestamp),
-            ("nonce", &query.nonce),
-            ("echostr", &query.echostr),
-        ];
-        if let Some((name, _)) = fields.iter().find(|(_, value)| value.is_none()) {
-            return Err(CallbackError::Missing(name));
-        }
-        self.check_signature(query)?;
-        Ok(query.echostr.clone().unwrap_or_default())
-    }
-
-    /// One callback POST: checks the signature, opens an encrypted body,
-    /// parses it, runs the first matching handler and renders (and seals) its reply.
-    ///
-    /// Once the body has parsed, the answer is always `Ok`: a handler error or panic is
-    /// logged and answered with `success`, so WeChat neither retries nor shows an error.
-    pub async fn callback(
-        &self,
-        query: &CallbackQuery,
-        body: &[u8],
-    ) -> Result<Outcome, CallbackError> {
-        let received = Instant::now();
-        self.check_signature(query)?;
-        let crypt = self.crypt_for(query)?;
-        let opened;
-        let xml = match crypt {
-            Some(crypt) => {
-                opened = open(crypt, query, body).inspect_err(|err| {
-                    tracing::warn!("encrypted callback refused: {err}");
-                })?;
-                opened.as_bytes()
-            }
-            None => body,
-        };
-        let message = Arc::new(message::parse(xml)?);
-        let answer = match (
-            self.dispatch_at(Arc::clone(&message), received).await,
-            crypt,
-        ) {
-            (Answer::Reply(xml), Some(crypt)) => Answer::Reply(seal(crypt, &xml)),
-            (answer, _) => answer,
-        };
-        Ok(Outcome { message, answer })
-    }
-
-    /// The crypto this request needs: encrypted requests in `compatible` and `safe` modes.
-    /// In `safe` mode a request without `encrypt_type=aes` has no `msg_signature`: 403.
-    fn crypt_for(&self, query: &CallbackQuery) -> Result<Option<&MsgCrypt>, CallbackError> {
-        let encrypted = query.encrypt_type.as_deref() == Some("aes");
-        match (&self.inner.crypt, self.inner.config.account.mode) {
-            (Some(crypt), _) if encrypted => Ok(Some(crypt)),
-            (_, Mode::Safe) => Err(CallbackError::BadSignature),
-            _ => Ok(None),
-        }
+    /// The message crypto of `compatible` and `safe` modes, built once.
+    pub(crate) fn crypt(&self) -> Option<&MsgCrypt> {
+        self.inner.crypt.as_ref()
     }
 
     /// The account's API client, shared with handlers through [`Ctx::api`](crate::Ctx::api).
@@ -240,11 +179,13 @@ impl<S: Clone + Send + Sync + 'static> Bot<S> {
         self.inner.inflight.drain(limit).await
     }
 
-    async fn dispatch_at(&self, message: Arc<Incoming>, received: Instant) -> Answer {
+    pub(crate) async fn dispatch_at(&self, message: Arc<Incoming>, received: Instant) -> Answer {
         let inner = &self.inner;
         // Extractors and the synchronous part of a handler run here: a panic is caught too.
         let routed = std::panic::catch_unwind(AssertUnwindSafe(|| {
-            inner.router.route(Arc::clone(&message), &inner.client)
+            let lent = Arc::clone(&inner.lent);
+            let ctx = Ctx::new(Arc::clone(&message), inner.router.state().clone(), lent);
+            inner.router.route(&ctx)
         }));
         let handler = match routed {
             Ok(Some(handler)) => handler,
@@ -298,44 +239,4 @@ impl<S: Clone + Send + Sync + 'static> Bot<S> {
         }
         Answer::of(slot.settled().await, &header)
     }
-
-    /// `signature` over the token, `timestamp` and `nonce`; a missing part is a bad
-    /// signature, not a bad request (403, as for any signature that does not match).
-    fn check_signature(&self, query: &CallbackQuery) -> Result<(), CallbackError> {
-        let (Some(signature), Some(timestamp), Some(nonce)) =
-            (&query.signature, &query.timestamp, &query.nonce)
-        else {
-            return Err(CallbackError::BadSignature);
-        };
-        let token = self.inner.config.account.token.expose();
-        if signature::verify(&mut [token, timestamp, nonce], signature) {
-            Ok(())
-        } else {
-            Err(CallbackError::BadSignature)
-        }
-    }
-}
-
-/// The decrypted XML of an encrypted callback.
-fn open(crypt: &MsgCrypt, query: &CallbackQuery, body: &[u8]) -> Result<String, CallbackError> {
-    let (Some(msg_signature), Some(timestamp), Some(nonce)) =
-        (&query.msg_signature, &query.timestamp, &query.nonce)
-    else {
-        return Err(CallbackError::Crypto(CryptoError::BadSignature));
-    };
-    let encrypt = find_encrypt(body)?;
-    Ok(crypt.open(msg_signature, timestamp, nonce, &encrypt)?)
-}
-
-/// `xml` in the encrypted envelope, with its own timestamp and a fresh nonce.
-fn seal(crypt: &MsgCrypt, xml: &str) -> String {
-    let nonce = getrandom::u32().unwrap_or_default().to_string();
-    crypt.seal(xml, &unix_now().to_string(), &nonce)
-}
-
-/// Seconds since the Unix epoch.
-pub(crate) fn unix_now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
 }

@@ -17,10 +17,11 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
 pub use custom::SendError;
-pub use media::{Downloaded, MediaKind, Uploaded};
+pub use media::{Downloaded, Uploaded};
 
 use crate::config::{Config, TokenEndpoint};
-use crate::error::Secret;
+use crate::router::Ctx;
+use crate::secret::Secret;
 use crate::store::{self, Store};
 use token::TokenManager;
 
@@ -320,6 +321,15 @@ fn decode<T: DeserializeOwned>(path: &str, body: &[u8]) -> Result<T, ClientError
 fn excerpt(body: &[u8]) -> String {
     let text = String::from_utf8_lossy(&body[..body.len().min(200)]);
     text.into_owned()
+}
+
+impl<S> Ctx<S> {
+    /// The account's WeChat API client: media download, customer-service sends, typing.
+    pub fn api(&self) -> &Client {
+        self.lent()
+            .downcast_ref::<Client>()
+            .expect("the bot lends every Ctx its API client")
+    }
 }
 
 #[cfg(test)]

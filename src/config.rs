@@ -11,7 +11,7 @@ use figment::providers::{Env, Format, Serialized, Toml};
 use serde::{Deserialize, Serialize};
 
 use crate::crypto::{KeyError, MsgCrypt};
-use crate::error::Secret;
+use crate::secret::Secret;
 
 /// The whole configuration; every key has a default but `account.token`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -36,7 +36,7 @@ pub struct Config {
 #[non_exhaustive]
 pub struct ServerConfig {
     /// `address:port`; port 0 picks a free one.
-    #[serde(deserialize_with = "crate::error::lenient_string")]
+    #[serde(deserialize_with = "crate::secret::lenient_string")]
     pub bind: String,
     /// The callback path.
     pub path: String,

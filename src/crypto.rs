@@ -4,7 +4,7 @@
 //! `msg_signature`, AES-256-CBC with WeChat's framing and its PKCS#7 padding to 32 bytes, the
 //! appid check, and the encrypted reply envelope. It leaves to others which mode applies to a
 //! request and the status codes (`endpoint`), and parsing the decrypted XML, with the same
-//! hostile-input rules as a plain body ([`message::parse`](crate::message::parse)).
+//! hostile-input rules as a plain body (the message parser's).
 
 mod envelope;
 mod frame;
@@ -19,9 +19,8 @@ use base64::alphabet;
 use base64::engine::general_purpose::STANDARD;
 use base64::engine::{GeneralPurpose, GeneralPurposeConfig};
 
-use crate::message::ParseError;
-use crate::message::scan;
 use crate::signature;
+use crate::xml::{self, XmlError};
 
 /// The length of an EncodingAESKey, in characters.
 pub const KEY_CHARS: usize = 43;
@@ -71,7 +70,7 @@ pub enum CryptoError {
     BadSignature,
     /// The encrypted body is not an acceptable XML document.
     #[error("encrypted body: {0}")]
-    Envelope(ParseError),
+    Envelope(XmlError),
     /// The body has no `<Encrypt>` element, or an empty one.
     #[error("encrypted body has no Encrypt element")]
     MissingEncrypt,
@@ -278,12 +277,8 @@ fn fresh_random() -> [u8; 16] {
 /// assert_eq!(wxbot::crypto::find_encrypt(body).unwrap(), "c2VjcmV0");
 /// ```
 pub fn find_encrypt(body: &[u8]) -> Result<Cow<'_, str>, CryptoError> {
-    let xml = std::str::from_utf8(body).map_err(|err| {
-        CryptoError::Envelope(ParseError::NotUtf8 {
-            valid_up_to: err.valid_up_to(),
-        })
-    })?;
-    let fields = scan::scan(xml).map_err(CryptoError::Envelope)?;
+    let text = xml::utf8(body).map_err(CryptoError::Envelope)?;
+    let fields = xml::scan(text).map_err(CryptoError::Envelope)?;
     fields
         .leaves
         .into_iter()

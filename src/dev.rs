@@ -61,8 +61,9 @@ use base64::engine::general_purpose::STANDARD_NO_PAD;
 use crate::config::{AccountConfig, Config, ConfigError, Mode};
 use crate::crypto::MsgCrypt;
 use crate::emulator::{self, Emulator};
-use crate::error::{Error, Secret};
+use crate::error::Error;
 use crate::router::Router;
+use crate::secret::Secret;
 
 /// The port `wxbot dev` listens on unless told otherwise: fixed, so a bookmark keeps working.
 pub const DEFAULT_PORT: u16 = 8787;

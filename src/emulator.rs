@@ -57,13 +57,15 @@ mod state;
 pub use push::{Attempt, CUTOFF, DELIVERIES, Delivery, Pusher};
 pub use record::{Call, Upload};
 
-pub use crate::client::MediaKind;
 pub use script::Fault;
 
+use crate::ids::MediaKind;
 use state::State;
 
-/// The secret of [`Emulator::start`]'s account (its appid is [`crate::testing::APPID`]),
-/// the same account as [`crate::testing::config`].
+/// The appid of [`Emulator::start`]'s account (the test kit's configuration uses it too).
+pub const APPID: &str = "wx0123456789abcdef";
+
+/// The secret of [`Emulator::start`]'s account.
 pub const SECRET: &str = "testsecret";
 
 /// A running WeChat API emulator.
@@ -87,14 +89,14 @@ impl fmt::Debug for Emulator {
 }
 
 impl Emulator {
-    /// Starts an emulator for the test account: appid [`crate::testing::APPID`], secret
+    /// Starts an emulator for the test account: appid [`APPID`], secret
     /// [`SECRET`].
     ///
     /// The server listens on `127.0.0.1` on a free port, on its own thread with its own actix
     /// `System`, so it works under `#[tokio::test]`, `#[actix_web::test]` and inside another
     /// actix server. This returns once the port is bound; requests are served from then on.
     pub fn start() -> std::io::Result<Self> {
-        Self::with_account(crate::testing::APPID, SECRET)
+        Self::with_account(APPID, SECRET)
     }
 
     /// Starts an emulator whose `/cgi-bin/token` accepts `appid` and `secret`.

@@ -17,92 +17,12 @@ use actix_web::{HttpRequest, HttpResponse, ResponseError};
 use futures_util::StreamExt as _;
 
 use crate::bot::{Answer, Bot};
-use crate::crypto::CryptoError;
-use crate::message::{Incoming, ParseError};
-
-/// The query string of a callback; every field optional, so a missing one is answered with
-/// the contract's status (403 or 400) rather than actix's generic 400.
-#[derive(Debug, Clone, Default)]
-#[non_exhaustive]
-pub struct CallbackQuery {
-    /// `signature`: sha1 of the sorted token, timestamp and nonce.
-    pub signature: Option<String>,
-    /// `timestamp`.
-    pub timestamp: Option<String>,
-    /// `nonce`.
-    pub nonce: Option<String>,
-    /// `echostr`: URL verification only.
-    pub echostr: Option<String>,
-    /// `openid`: the sender, on message POSTs.
-    pub openid: Option<String>,
-    /// `encrypt_type`: `aes` for an encrypted body.
-    pub encrypt_type: Option<String>,
-    /// `msg_signature`: the ciphertext's signature.
-    pub msg_signature: Option<String>,
-}
-
-impl CallbackQuery {
-    /// Reads the parameters WeChat sends from a query string. Unknown parameters are
-    /// ignored, the first of repeated ones wins, and nothing here fails: a query that makes
-    /// no sense simply lacks a valid signature (403).
-    pub fn parse(query: &str) -> Self {
-        let mut parsed = Self::default();
-        for (name, value) in form_urlencoded::parse(query.as_bytes()) {
-            let slot = match &*name {
-                "signature" => &mut parsed.signature,
-                "timestamp" => &mut parsed.timestamp,
-                "nonce" => &mut parsed.nonce,
-                "echostr" => &mut parsed.echostr,
-                "openid" => &mut parsed.openid,
-                "encrypt_type" => &mut parsed.encrypt_type,
-                "msg_signature" => &mut parsed.msg_signature,
-                _ => continue,
-            };
-            if slot.is_none() {
-                *slot = Some(value.into_owned());
-            }
-        }
-        parsed
-    }
-}
-
-/// Why a callback request is refused.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum CallbackError {
-    /// A required query parameter is missing (URL verification).
-    #[error("missing query parameter {0}")]
-    Missing(&'static str),
-    /// The signature is missing or does not match.
-    #[error("bad or missing signature")]
-    BadSignature,
-    /// The body is larger than `server.body_limit_bytes`.
-    #[error("body is larger than server.body_limit_bytes ({limit} bytes)")]
-    TooLarge {
-        /// The configured limit.
-        limit: usize,
-    },
-    /// The body could not be read.
-    #[error("body could not be read: {0}")]
-    Body(String),
-    /// The body is not a WeChat message.
-    #[error("bad message: {0}")]
-    Parse(#[from] ParseError),
-    /// An encrypted body that does not open: a bad `msg_signature` (403) or a ciphertext that
-    /// does not decrypt or carries another appid (400).
-    #[error("encrypted message refused: {0}")]
-    Crypto(#[from] CryptoError),
-}
+use crate::callback::{CallbackError, CallbackQuery};
+use crate::message::Incoming;
 
 impl ResponseError for CallbackError {
     fn status_code(&self) -> StatusCode {
-        match self {
-            Self::BadSignature | Self::Crypto(CryptoError::BadSignature) => StatusCode::FORBIDDEN,
-            Self::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
-            Self::Missing(_) | Self::Body(_) | Self::Parse(_) | Self::Crypto(_) => {
-                StatusCode::BAD_REQUEST
-            }
-        }
+        StatusCode::from_u16(self.status()).unwrap_or(StatusCode::BAD_REQUEST)
     }
 
     fn error_response(&self) -> HttpResponse {

@@ -58,6 +58,7 @@
 //! [`Config`]: `wxbot.toml`, overridden by `WXBOT_<SECTION>__<KEY>` variables; `account.mode`
 //! selects plain, compatible or safe ([`crypto`]) message encryption.
 
+mod callback;
 pub mod cli;
 pub mod client;
 pub mod config;
@@ -74,21 +75,22 @@ pub mod store;
 pub mod testing;
 
 mod bot;
-mod context;
-mod deadline;
-mod dedup;
+mod clock;
 mod error;
 mod ids;
 mod logs;
 mod router;
+mod secret;
+mod xml;
 
-pub use bot::{Answer, Bot, Outcome};
+pub use bot::{Answer, Bot};
+pub use callback::{CallbackError, CallbackQuery, Handled};
 pub use config::{Config, ConfigError};
-pub use context::Ctx;
-pub use error::{Error, Result, Secret};
-pub use ids::{MediaId, MsgId, OpenId};
+pub use error::{Error, Result};
+pub use ids::{MediaId, MediaKind, MsgId, OpenId};
 pub use reply::Reply;
-pub use router::{FromIncoming, Handler, HandlerError, IntoReply, Router, RouterError};
+pub use router::{Ctx, FromIncoming, Handler, HandlerError, IntoReply, Router, RouterError};
+pub use secret::Secret;
 
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]

@@ -21,10 +21,11 @@ use sha1::{Digest, Sha1};
 
 pub use limits::LimitError;
 
-use crate::bot::unix_now;
-use crate::client::{Client, ClientError, MediaKind};
+use crate::client::{Client, ClientError};
+use crate::clock::unix_now;
 use crate::config::MediaConfig;
 use crate::ids::MediaId;
+use crate::ids::MediaKind;
 use crate::reply::{MediaSource, Reply};
 use crate::store::Record;
 use limits::Accepted;

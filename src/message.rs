@@ -7,7 +7,6 @@
 mod content;
 mod event;
 mod header;
-pub(crate) mod scan;
 
 pub use content::{Coord, Image, Link, Location, Text, Video, Voice};
 pub use event::{
@@ -17,41 +16,17 @@ pub use event::{
 };
 pub use header::Header;
 
-use scan::Fields;
+pub use crate::xml::XmlError;
+
+use crate::xml::{self, Fields};
 
 /// Why a callback body is not a WeChat message (answered with 400).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum ParseError {
-    /// The body is not UTF-8; `valid_up_to` bytes were.
-    #[error("body is not utf-8 (invalid byte at offset {valid_up_to})")]
-    NotUtf8 {
-        /// Length of the valid prefix.
-        valid_up_to: usize,
-    },
-    /// The body holds no element at all.
-    #[error("body holds no xml element")]
-    Empty,
-    /// The XML is not well-formed.
-    #[error("xml is not well-formed at byte {position}: {reason}")]
-    Malformed {
-        /// Byte offset where the reader stopped.
-        position: u64,
-        /// The reader's description.
-        reason: String,
-    },
-    /// A `<!DOCTYPE>`: refused, so entities are never declared, let alone expanded.
-    #[error("a DOCTYPE is not allowed")]
-    DocType,
-    /// A reference to an entity other than the five predefined ones.
-    #[error("undefined entity &{0};")]
-    Entity(String),
-    /// Elements nested beyond what any WeChat message uses.
-    #[error("elements nest deeper than {0} levels")]
-    TooDeep(usize),
-    /// Content after the root element, or text outside it.
-    #[error("content outside the root element")]
-    Trailing,
+    /// The body is not an acceptable XML document.
+    #[error(transparent)]
+    Xml(#[from] XmlError),
     /// A required header field is missing or empty.
     #[error("missing {0}")]
     Missing(&'static str),
@@ -147,10 +122,8 @@ impl Unknown {
 /// Only the header is required: a body that does not fit its kind becomes [`Kind::Unknown`]
 /// rather than an error, since a parsed message must never be answered with a 4xx.
 pub fn parse(body: &[u8]) -> Result<Incoming, ParseError> {
-    let xml = std::str::from_utf8(body).map_err(|err| ParseError::NotUtf8 {
-        valid_up_to: err.valid_up_to(),
-    })?;
-    let fields = scan::scan(xml)?;
+    let xml = xml::utf8(body)?;
+    let fields = xml::scan(xml)?;
     let header = Header::from_fields(&fields)?;
     let known = match header.msg_type.as_str() {
         "text" => Text::from_fields(&fields).map(Kind::Text),

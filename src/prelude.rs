@@ -1,6 +1,5 @@
 //! What a handler author imports: `use wxbot::prelude::*;`.
 
-pub use crate::context::Ctx;
 pub use crate::ids::{MediaId, MsgId, OpenId};
 pub use crate::message::{
     Click, Coord, Event, Header, Image, Incoming, KfSession, Kind, Link, Location, LocationReport,
@@ -8,4 +7,5 @@ pub use crate::message::{
     SubscribeMsg, TemplateSendJobFinish, Text, Video, View, ViewMiniprogram, Voice,
 };
 pub use crate::reply::{Article, MediaSource, Reply};
+pub use crate::router::Ctx;
 pub use crate::router::{FromIncoming, HandlerError, IntoReply, Router};

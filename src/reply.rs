@@ -10,10 +10,8 @@ use std::path::PathBuf;
 
 pub use custom::custom_message;
 pub use render::{RenderError, render};
-pub(crate) use render::{cdata_field, push_cdata};
 
-use crate::client::MediaKind;
-use crate::ids::MediaId;
+use crate::ids::{MediaId, MediaKind};
 
 /// The most articles one news reply may carry.
 pub const MAX_ARTICLES: usize = 8;

@@ -4,20 +4,20 @@
 //! whose argument type filters too. Routes are tried top to bottom; the first whose filter
 //! and argument both accept the message runs. Nothing matched means `success`.
 
+mod context;
 mod extract;
 mod handler;
 
 use std::any::TypeId;
-use std::sync::Arc;
 
 use regex::Regex;
 
+pub use context::Ctx;
+pub(crate) use context::Lent;
 pub use extract::{FromIncoming, HandlerError, IntoReply};
 pub use handler::Handler;
 pub(crate) use handler::HandlerFuture;
 
-use crate::client::Client;
-use crate::context::Ctx;
 use crate::message::Incoming;
 
 /// Configuration mistakes found when the router is built: routes that can never run, bad
@@ -207,13 +207,18 @@ impl<S: Clone + Send + Sync + 'static> Router<S> {
         ))
     }
 
-    /// The first route that accepts `msg`, started; `None` when no route does.
-    pub(crate) fn route(&self, msg: Arc<Incoming>, api: &Client) -> Option<HandlerFuture> {
-        let ctx = Ctx::new(msg, self.state.clone(), api.clone());
+    /// The state handed to every [`Ctx`].
+    pub(crate) fn state(&self) -> &S {
+        &self.state
+    }
+
+    /// The first route that accepts the context's message, started; `None` when no route
+    /// does. Pure: extractors and the synchronous start of a handler run, nothing else.
+    pub(crate) fn route(&self, ctx: &Ctx<S>) -> Option<HandlerFuture> {
         self.routes
             .iter()
             .filter(|route| route.filter.accepts(ctx.message()))
-            .find_map(|route| (route.call)(&ctx))
+            .find_map(|route| (route.call)(ctx))
     }
 }
 

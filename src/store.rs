@@ -1,8 +1,7 @@
 //! Where access tokens and media ids outlive the process: with `store.backend = "file"`, a
 //! restart neither fetches a new token nor uploads media again while the old ones live.
 //!
-//! The in-process caches ([`crate::client`]'s token, [`crate::media::MediaCache`]'s ids)
-//! stay the fast path; the store is read only when they are empty (after a start) and
+//! The in-process caches (the API client's token, the media cache's ids) stay the fast path; the store is read only when they are empty (after a start) and
 //! written when they change. It is best effort: a store that fails is logged, never fatal
 //! to a message. `memory` keeps nothing beyond the process; `redis` is not implemented yet.
 

@@ -19,16 +19,15 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use actix_web::ResponseError as _;
 
 use crate::bot::{Answer, Bot};
+use crate::callback::CallbackQuery;
 use crate::config::Config;
-use crate::endpoint::CallbackQuery;
-use crate::message::scan;
 use crate::router::Router;
 use crate::signature;
 
 /// The token of [`TestBot`]'s account.
 pub const TOKEN: &str = "testtoken";
-/// The appid of [`TestBot`]'s account.
-pub const APPID: &str = "wx0123456789abcdef";
+/// The appid of [`TestBot`]'s account: the emulator's, so one account serves both.
+pub use crate::emulator::APPID;
 /// The timestamp [`signed_query`] signs.
 pub const TIMESTAMP: &str = "1700000000";
 /// The nonce [`signed_query`] signs.
@@ -128,13 +127,13 @@ impl TestResponse {
 
     /// A top-level or nested field of the reply XML, by element name (`Content`, `MediaId`).
     pub fn field(&self, name: &str) -> Option<String> {
-        let fields = scan::scan(&self.body).ok()?;
+        let fields = crate::xml::scan(&self.body).ok()?;
         fields.get(name).map(str::to_owned)
     }
 
     /// Every value of a repeated field (`Title` of each news article).
     pub fn fields(&self, name: &str) -> Vec<String> {
-        scan::scan(&self.body)
+        crate::xml::scan(&self.body)
             .map(|fields| fields.all(name))
             .unwrap_or_default()
     }
@@ -238,7 +237,7 @@ pub fn text_message(content: &str) -> String {
          <FromUserName><![CDATA[o_test_user]]></FromUserName>\
          <CreateTime>1700000000</CreateTime><MsgType><![CDATA[text]]></MsgType><Content>",
     );
-    crate::reply::push_cdata(&mut body, content);
+    crate::xml::push_cdata(&mut body, content);
     body.push_str(&format!("</Content><MsgId>{id}</MsgId></xml>"));
     body
 }

@@ -6,9 +6,10 @@ use std::sync::Arc;
 
 use futures_util::FutureExt as _;
 
-use super::{Bot, unix_now};
+use super::Bot;
+use super::deadline::Prepared;
 use crate::client::{ClientError, SendError};
-use crate::deadline::Prepared;
+use crate::clock::unix_now;
 use crate::message::{Header, Incoming};
 use crate::reply::{MediaSource, Reply, render};
 use crate::router::HandlerFuture;

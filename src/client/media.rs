@@ -6,46 +6,7 @@ use reqwest::multipart::{Form, Part};
 use serde::Deserialize;
 
 use super::{Client, ClientError, decode};
-use crate::ids::MediaId;
-
-/// The kinds of temporary media, as the upload API's `type` names them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum MediaKind {
-    /// `image`: image replies and messages.
-    Image,
-    /// `voice`: voice replies.
-    Voice,
-    /// `video`: video replies.
-    Video,
-    /// `thumb`: covers of music (and video) messages.
-    Thumb,
-}
-
-impl MediaKind {
-    /// The API's name for the kind.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Image => "image",
-            Self::Voice => "voice",
-            Self::Video => "video",
-            Self::Thumb => "thumb",
-        }
-    }
-
-    /// The kind the API spells `name`, if any.
-    pub fn from_name(name: &str) -> Option<Self> {
-        [Self::Image, Self::Voice, Self::Video, Self::Thumb]
-            .into_iter()
-            .find(|kind| kind.as_str() == name)
-    }
-}
-
-impl std::fmt::Display for MediaKind {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+use crate::ids::{MediaId, MediaKind};
 
 /// A successful upload.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]

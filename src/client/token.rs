@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use tokio::time::Instant;
 
 use super::{Client, ClientError};
-use crate::bot::unix_now;
+use crate::clock::unix_now;
 use crate::config::TokenEndpoint;
 use crate::store::Record;
 

@@ -2,13 +2,12 @@
 //! and compatible modes, and the reply envelope `<xml><Encrypt/><MsgSignature/><TimeStamp/>
 //! <Nonce/></xml>` the bot answers with.
 //!
-//! The bot seals replies and opens requests; WeChat (the emulator's
-//! [`Pusher`](crate::emulator::Pusher), the test kit) seals requests and opens replies.
+//! The bot seals replies and opens requests; WeChat (played by the emulator and the test
+//! kit) seals requests and opens replies.
 
 use super::{CryptoError, MsgCrypt, find_encrypt};
-use crate::message::scan;
-use crate::reply::push_cdata;
 use crate::signature;
+use crate::xml::{self, push_cdata};
 
 impl MsgCrypt {
     /// The `msg_signature` of a ciphertext: the `sha1` of the sorted token, `timestamp`,
@@ -34,7 +33,7 @@ impl MsgCrypt {
     /// ```
     pub fn open_reply(&self, envelope: &str) -> Result<String, CryptoError> {
         let encrypt = find_encrypt(envelope.as_bytes())?;
-        let fields = scan::scan(envelope).map_err(CryptoError::Envelope)?;
+        let fields = xml::scan(envelope).map_err(CryptoError::Envelope)?;
         let field = |name| fields.top(name).ok_or(CryptoError::BadSignature);
         let (msg_signature, timestamp, nonce) =
             (field("MsgSignature")?, field("TimeStamp")?, field("Nonce")?);
@@ -64,7 +63,7 @@ impl MsgCrypt {
                 None => format!("{xml}{element}"),
             }
         } else {
-            let fields = scan::scan(xml).unwrap_or_default();
+            let fields = xml::scan(xml).unwrap_or_default();
             let mut body = String::from("<xml><ToUserName>");
             push_cdata(&mut body, fields.top("ToUserName").unwrap_or_default());
             body.push_str("</ToUserName>");

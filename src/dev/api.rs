@@ -15,10 +15,11 @@ use serde_json::{Value, json};
 use super::inbound::{Head, MediaInfo, Message};
 use super::server::{ACCOUNT, Shared};
 use super::view::{self, View};
-use crate::bot::unix_now;
+use crate::callback::CallbackError;
+use crate::clock::unix_now;
 use crate::config::Mode;
 use crate::emulator::Delivery;
-use crate::endpoint::{CallbackError, read_body};
+use crate::endpoint::read_body;
 
 /// A message is small; this is room for the longest text WeChat's client lets a user type.
 const SEND_LIMIT: usize = 64 * 1024;

@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 
 use serde::Deserialize;
 
-use crate::reply::cdata_field;
+use crate::xml::cdata_field;
 
 /// A message or event from the page's user, as the page's API takes it (JSON, `"type"` first).
 #[derive(Debug, Clone, Deserialize)]

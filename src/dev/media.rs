@@ -11,8 +11,8 @@ use serde_json::json;
 use super::api::ApiError;
 use super::server::Shared;
 use super::view::{self, View};
-use crate::client::MediaKind;
 use crate::endpoint::read_body;
+use crate::ids::MediaKind;
 use crate::media::LimitError;
 use crate::media::limits;
 

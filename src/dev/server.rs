@@ -10,11 +10,12 @@ use actix_web::{App, HttpServer, web};
 
 use super::stream::Hub;
 use super::{api, media, page, stream};
-use crate::bot::{Bot, unix_now};
-use crate::client::MediaKind;
+use crate::bot::Bot;
+use crate::clock::unix_now;
 use crate::config::{Config, ConfigError, MediaConfig, Mode};
 use crate::emulator::{Emulator, Pusher};
 use crate::endpoint;
+use crate::ids::MediaKind;
 
 /// The paths the page owns; the callback may not sit on one of them.
 const RESERVED: &[&str] = &["/api", "/media", "/static"];

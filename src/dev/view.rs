@@ -6,7 +6,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::emulator::{Delivery, Emulator};
-use crate::message::scan;
+use crate::xml;
 
 /// What WeChat shows a user when an account answers wrongly, or not at all.
 const UNAVAILABLE: &str = "the user sees “该公众号暂时无法提供服务，请稍后再试”";
@@ -104,7 +104,7 @@ pub(super) fn reply(delivery: &Delivery, emulator: &Emulator) -> View {
     if body.is_empty() || body == "success" {
         return View::None;
     }
-    let Ok(fields) = scan::scan(body) else {
+    let Ok(fields) = xml::scan(body) else {
         return failed(format!(
             "the answer is neither reply XML nor \"success\": {UNAVAILABLE}"
         ));

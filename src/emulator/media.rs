@@ -10,7 +10,7 @@ use super::api::{Answer, ApiRequest, Refusal};
 use super::multipart;
 use super::record::Upload;
 use super::state::State;
-use crate::client::MediaKind;
+use crate::ids::MediaKind;
 
 /// Where a video's bytes are served: `{base_url}/emulator/video/{media_id}`.
 pub(super) const VIDEO_PREFIX: &str = "/emulator/video/";

@@ -8,10 +8,10 @@ use std::time::{Duration, Instant};
 
 use reqwest::header::CONTENT_TYPE;
 
-use crate::bot::unix_now;
+use crate::clock::unix_now;
 use crate::config::Mode;
 use crate::crypto::{CryptoError, MsgCrypt};
-use crate::error::Secret;
+use crate::secret::Secret;
 use crate::signature;
 
 /// WeChat waits this long for an answer before it gives up on a delivery.

@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use crate::client::MediaKind;
+use crate::ids::MediaKind;
 
 /// One request the emulator received.
 #[derive(Debug, Clone, PartialEq, Eq)]

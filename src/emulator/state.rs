@@ -14,8 +14,8 @@ use tokio::sync::futures::Notified;
 
 use super::record::{Call, Upload};
 use super::script::Fault;
-use crate::bot::unix_now;
-use crate::client::MediaKind;
+use crate::clock::unix_now;
+use crate::ids::MediaKind;
 
 /// WeChat's `expires_in` for access tokens (DESIGN §6).
 const DEFAULT_TOKEN_TTL: u64 = 7200;

@@ -3,8 +3,8 @@
 //! by content (magic bytes, not the file name), size per kind, voice length from the frames.
 
 use super::duration::{amr_millis, mp3_millis};
-use crate::client::MediaKind;
 use crate::config::MediaConfig;
+use crate::ids::MediaKind;
 
 /// Why a file may not be uploaded as a kind of media.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

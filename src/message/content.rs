@@ -2,8 +2,8 @@
 
 use std::fmt;
 
-use super::scan::Fields;
 use crate::ids::MediaId;
+use crate::xml::Fields;
 
 /// A coordinate or scale as sent, so it echoes back exactly (`23.134520` stays `23.134520`,
 /// which `f64`'s `Display` would print as `23.13452`).

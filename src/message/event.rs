@@ -2,8 +2,8 @@
 
 use super::Unknown;
 use super::content::Coord;
-use super::scan::Fields;
 use crate::ids::MsgId;
+use crate::xml::Fields;
 
 /// An `event` message. Event names compare case-insensitively, as WeChat's own spelling varies.
 #[derive(Debug, Clone, PartialEq)]

@@ -1,8 +1,8 @@
 //! The fields every callback carries.
 
 use super::ParseError;
-use super::scan::Fields;
 use crate::ids::{MsgId, OpenId};
+use crate::xml::Fields;
 
 /// The part of every message that routing, dedupe, logging and the reply need.
 #[derive(Debug, Clone, PartialEq, Eq)]

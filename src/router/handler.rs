@@ -4,8 +4,8 @@ use std::any::TypeId;
 use std::future::Future;
 use std::pin::Pin;
 
+use super::context::Ctx;
 use super::extract::{FromIncoming, HandlerError, IntoReply};
-use crate::context::Ctx;
 use crate::reply::Reply;
 
 /// The future a matched handler runs: its reply, no reply, or its error.

@@ -3,8 +3,9 @@
 
 use std::sync::Arc;
 
-use wxbot::client::{Client, ClientError, Downloaded, MediaKind, SendError};
-use wxbot::emulator::{self, Emulator, Fault};
+use wxbot::MediaKind;
+use wxbot::client::{Client, ClientError, Downloaded, SendError};
+use wxbot::emulator::{Emulator, Fault};
 use wxbot::prelude::*;
 
 use crate::common::{config, next_sent};
@@ -194,7 +195,7 @@ async fn thumb_upload_reads_thumb_media_id() {
 async fn download_returns_bytes_video_url_or_the_40007_error() {
     let (emulator, client) = setup();
     let id = emulator.put_media(
-        emulator::MediaKind::Image,
+        MediaKind::Image,
         "cat.jpg",
         "image/jpeg",
         vec![0xff, 0xd8, 0xff, 1, 2],
@@ -210,12 +211,7 @@ async fn download_returns_bytes_video_url_or_the_40007_error() {
         }
         other => panic!("expected a file, got {other:?}"),
     }
-    let video = emulator.put_media(
-        emulator::MediaKind::Video,
-        "v.mp4",
-        "video/mp4",
-        vec![0; 16],
-    );
+    let video = emulator.put_media(MediaKind::Video, "v.mp4", "video/mp4", vec![0; 16]);
     let answer = client.download(&MediaId::new(video)).await.expect("video");
     assert!(matches!(answer, Downloaded::VideoUrl(url) if url.starts_with("http")));
     let error = client.download(&MediaId::new("nope")).await.unwrap_err();

@@ -8,7 +8,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use serde::Deserialize;
 use wxbot::crypto::{CryptoError, KeyError, MsgCrypt, find_encrypt};
-use wxbot::message::ParseError;
+use wxbot::message::XmlError;
 use wxbot::signature;
 
 #[derive(Debug, Deserialize)]
@@ -528,13 +528,10 @@ fn damaged_ciphertexts_and_wrong_keys_fail_with_the_error_of_what_they_reach() {
 fn find_encrypt_refuses_what_a_plain_body_would() {
     let doctype = "<!DOCTYPE xml [<!ENTITY a \"b\">]><xml><Encrypt>&a;</Encrypt></xml>";
     let cases: [(&[u8], CryptoError); 5] = [
-        (
-            doctype.as_bytes(),
-            CryptoError::Envelope(ParseError::DocType),
-        ),
+        (doctype.as_bytes(), CryptoError::Envelope(XmlError::DocType)),
         (
             b"<xml><Encrypt>\xff</Encrypt></xml>",
-            CryptoError::Envelope(ParseError::NotUtf8 { valid_up_to: 14 }),
+            CryptoError::Envelope(XmlError::NotUtf8 { valid_up_to: 14 }),
         ),
         (
             b"<xml><ToUserName>gh</ToUserName></xml>",
@@ -551,7 +548,7 @@ fn find_encrypt_refuses_what_a_plain_body_would() {
     }
     assert!(matches!(
         find_encrypt(b"<xml><Encrypt>abc</xml>"),
-        Err(CryptoError::Envelope(ParseError::Malformed { .. }))
+        Err(CryptoError::Envelope(XmlError::Malformed { .. }))
     ));
 }
 

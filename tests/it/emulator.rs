@@ -8,7 +8,8 @@ use std::time::{Duration, Instant};
 use futures_util::FutureExt as _;
 use reqwest::multipart::{Form, Part};
 use serde_json::{Value, json};
-use wxbot::emulator::{Emulator, Fault, MediaKind};
+use wxbot::MediaKind;
+use wxbot::emulator::{Emulator, Fault};
 
 use crate::common::next_sent;
 

@@ -31,6 +31,8 @@ mod demo;
 mod dev;
 /// The emulator itself: tokens, uploads, downloads, sends, scripted faults.
 mod emulator;
+/// The layers of `src/` point one way (the table is here and in ARCHITECTURE.md).
+mod layers;
 /// The upload-on-demand cache with real files, and the demo's media rows.
 mod media;
 /// `safe` and `compatible` modes through the bot: open, seal, refuse.

@@ -3,7 +3,8 @@
 
 use std::path::Path;
 
-use wxbot::client::{Client, MediaKind};
+use wxbot::MediaKind;
+use wxbot::client::Client;
 use wxbot::emulator::{Emulator, Fault};
 use wxbot::media::{MediaCache, MediaError};
 use wxbot::testing::text_message;

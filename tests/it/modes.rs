@@ -2,9 +2,9 @@
 //! sealed, and every failure has its status (and, through the real binary, its logged cause);
 //! `success` stays plain.
 
+use wxbot::CallbackQuery;
 use wxbot::config::Mode;
 use wxbot::crypto::{CryptoError, MsgCrypt};
-use wxbot::endpoint::CallbackQuery;
 use wxbot::prelude::*;
 use wxbot::testing::{self, TestBot, TestResponse, encrypted, signed, text_message};
 

@@ -1,7 +1,7 @@
 //! Every recorded callback in `tests/fixtures/inbound/` parses into the right typed value, field
 //! by field; hostile headers are refused with the error that names the problem.
 
-use wxbot::message::{Event, Incoming, Kind, ParseError, parse};
+use wxbot::message::{Event, Incoming, Kind, ParseError, XmlError, parse};
 
 /// One `#[test]` per fixture, so a failure names the file: the body sees the parsed message.
 macro_rules! fixture_test {
@@ -663,7 +663,10 @@ fn non_utf8_body_is_refused_with_the_offset() {
     let at = body.windows(4).position(|w| w == b"this").unwrap();
     // "这是" in GBK, as a misconfigured relay might send it.
     body.splice(at..at + 4, [0xd5, 0xe2, 0xca, 0xc7]);
-    assert_eq!(parse(&body), Err(ParseError::NotUtf8 { valid_up_to: at }));
+    assert_eq!(
+        parse(&body),
+        Err(ParseError::Xml(XmlError::NotUtf8 { valid_up_to: at }))
+    );
 }
 
 #[test]

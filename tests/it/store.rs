@@ -5,7 +5,8 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use wxbot::client::{Client, MediaKind};
+use wxbot::MediaKind;
+use wxbot::client::Client;
 use wxbot::config::Backend;
 use wxbot::emulator::{Emulator, Fault};
 use wxbot::media::MediaCache;

@@ -12,7 +12,7 @@ use std::borrow::Cow;
 use quick_xml::events::{BytesRef, Event};
 use quick_xml::reader::Reader;
 
-use super::ParseError;
+use super::XmlError;
 
 /// WeChat's deepest element (`SendPicsInfo/PicList/item/PicMd5Sum`) sits 4 levels below the
 /// root; anything much deeper is not a WeChat message, and the limit keeps the stack small.
@@ -105,7 +105,7 @@ impl<'a> Fields<'a> {
 }
 
 /// Walks `xml` once and returns its leaves, or why it is refused.
-pub(crate) fn scan(xml: &str) -> Result<Fields<'_>, ParseError> {
+pub(crate) fn scan(xml: &str) -> Result<Fields<'_>, XmlError> {
     // A byte-order mark may lead the document; tags are located by offset below.
     let xml = xml.strip_prefix('\u{feff}').unwrap_or(xml);
     let mut reader = Reader::from_str(xml);
@@ -120,18 +120,18 @@ pub(crate) fn scan(xml: &str) -> Result<Fields<'_>, ParseError> {
     loop {
         // With text untrimmed, a tag starts exactly where the previous event ended.
         let at = reader.buffer_position() as usize;
-        let event = reader.read_event().map_err(|err| ParseError::Malformed {
+        let event = reader.read_event().map_err(|err| XmlError::Malformed {
             position: reader.error_position(),
             reason: err.to_string(),
         })?;
         match event {
             Event::Start(start) | Event::Empty(start) if root_done => {
                 let _ = start;
-                return Err(ParseError::Trailing);
+                return Err(XmlError::Trailing);
             }
             Event::Start(start) => {
                 if open.len() >= MAX_DEPTH {
-                    return Err(ParseError::TooDeep(MAX_DEPTH));
+                    return Err(XmlError::TooDeep(MAX_DEPTH));
                 }
                 let name = element_name(xml, at, start.name().as_ref())?;
                 if let Some(parent) = open.last_mut() {
@@ -153,7 +153,7 @@ pub(crate) fn scan(xml: &str) -> Result<Fields<'_>, ParseError> {
             }
             Event::End(_) => {
                 // check_end_names (on by default) guarantees the end matches the open element.
-                let (name, _, has_children) = open.pop().ok_or(ParseError::Trailing)?;
+                let (name, _, has_children) = open.pop().ok_or(XmlError::Trailing)?;
                 let value = text.take().unwrap_or_default();
                 match leaf(&open, name, value) {
                     Some(leaf) if !has_children => fields.leaves.push(leaf),
@@ -165,7 +165,7 @@ pub(crate) fn scan(xml: &str) -> Result<Fields<'_>, ParseError> {
                 let piece = raw.xml10_content();
                 if open.is_empty() {
                     if !piece.trim().is_empty() {
-                        return Err(ParseError::Trailing);
+                        return Err(XmlError::Trailing);
                     }
                 } else {
                     append(&mut text, piece);
@@ -173,24 +173,24 @@ pub(crate) fn scan(xml: &str) -> Result<Fields<'_>, ParseError> {
             }
             Event::CData(raw) => {
                 if open.is_empty() {
-                    return Err(ParseError::Trailing);
+                    return Err(XmlError::Trailing);
                 }
                 append(&mut text, raw.xml10_content());
             }
             Event::GeneralRef(reference) => {
                 if open.is_empty() {
-                    return Err(ParseError::Trailing);
+                    return Err(XmlError::Trailing);
                 }
                 append(&mut text, Cow::Owned(resolve(&reference)?.to_string()));
             }
             // Never expanded, never allowed: no XXE, no billion laughs (answered 400).
-            Event::DocType(_) => return Err(ParseError::DocType),
+            Event::DocType(_) => return Err(XmlError::DocType),
             Event::Decl(_) | Event::PI(_) | Event::Comment(_) => {}
             Event::Eof => break,
         }
     }
     if !open.is_empty() {
-        return Err(ParseError::Malformed {
+        return Err(XmlError::Malformed {
             position: reader.buffer_position(),
             reason: format!(
                 "unexpected end of input inside <{}>",
@@ -199,7 +199,7 @@ pub(crate) fn scan(xml: &str) -> Result<Fields<'_>, ParseError> {
         });
     }
     if !root_done {
-        return Err(ParseError::Empty);
+        return Err(XmlError::Empty);
     }
     Ok(fields)
 }
@@ -217,18 +217,18 @@ fn leaf<'a>(open: &[(&'a str, u32, bool)], name: &'a str, value: Cow<'a, str>) -
 }
 
 /// The element's name as a slice of the input (`<` is at `at`), so it outlives the event.
-fn element_name<'a>(xml: &'a str, at: usize, name: &str) -> Result<&'a str, ParseError> {
+fn element_name<'a>(xml: &'a str, at: usize, name: &str) -> Result<&'a str, XmlError> {
     xml.get(at + 1..at + 1 + name.len())
         .filter(|slice| *slice == name)
-        .ok_or_else(|| ParseError::Malformed {
+        .ok_or_else(|| XmlError::Malformed {
             position: at as u64,
             reason: "element name not where the tag starts".to_owned(),
         })
 }
 
 /// The five predefined entities and character references are text; anything else is refused.
-fn resolve(reference: &BytesRef<'_>) -> Result<char, ParseError> {
-    let undefined = || ParseError::Entity(reference.as_ref().to_owned());
+fn resolve(reference: &BytesRef<'_>) -> Result<char, XmlError> {
+    let undefined = || XmlError::Entity(reference.as_ref().to_owned());
     if reference.is_char_ref() {
         return reference
             .resolve_char_ref()
@@ -299,31 +299,28 @@ mod tests {
     fn refuses_what_contract_refuses() {
         let doctype =
             "<?xml version=\"1.0\"?><!DOCTYPE x [<!ENTITY a \"b\">]><xml><A>&a;</A></xml>";
-        assert!(matches!(scan(doctype), Err(ParseError::DocType)));
+        assert!(matches!(scan(doctype), Err(XmlError::DocType)));
         assert!(matches!(
             scan("<xml><A>&a;</A></xml>"),
-            Err(ParseError::Entity(_))
+            Err(XmlError::Entity(_))
         ));
         assert!(matches!(
             scan("<xml></xml><xml></xml>"),
-            Err(ParseError::Trailing)
+            Err(XmlError::Trailing)
         ));
-        assert!(matches!(scan("<xml></xml>junk"), Err(ParseError::Trailing)));
-        assert!(matches!(
-            scan("<xml><A>"),
-            Err(ParseError::Malformed { .. })
-        ));
+        assert!(matches!(scan("<xml></xml>junk"), Err(XmlError::Trailing)));
+        assert!(matches!(scan("<xml><A>"), Err(XmlError::Malformed { .. })));
         assert!(matches!(
             scan("<xml><A></B></xml>"),
-            Err(ParseError::Malformed { .. })
+            Err(XmlError::Malformed { .. })
         ));
-        assert!(matches!(scan("   "), Err(ParseError::Empty)));
+        assert!(matches!(scan("   "), Err(XmlError::Empty)));
         let deep = format!(
             "<xml>{}{}</xml>",
             "<a>".repeat(100_000),
             "</a>".repeat(100_000)
         );
-        assert!(matches!(scan(&deep), Err(ParseError::TooDeep(_))));
+        assert!(matches!(scan(&deep), Err(XmlError::TooDeep(_))));
     }
 
     #[test]

@@ -1,10 +1,18 @@
 //! [`Ctx`]: what a handler may ask for besides its message.
+//!
+//! The bot builds one per routed message and lends it the account's API client as an opaque
+//! value: routing never sees the client, and `Ctx::api` (with the client, in `client.rs`)
+//! is the one place that knows what is inside.
 
+use std::any::Any;
 use std::sync::Arc;
 
-use crate::client::Client;
 use crate::ids::OpenId;
 use crate::message::{Header, Incoming};
+
+/// What the bot lends every [`Ctx`] besides the message and the state: its API client, kept
+/// opaque so that routing depends on nothing above it.
+pub(crate) type Lent = Arc<dyn Any + Send + Sync>;
 
 /// The context of one message: its header, its sender, the bot's shared state.
 ///
@@ -23,25 +31,26 @@ use crate::message::{Header, Incoming};
 /// let router = Router::with_state(Greeting("hello".into())).on(hello);
 /// # let _ = router;
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Ctx<S = ()> {
     message: Arc<Incoming>,
     state: S,
-    api: Client,
+    lent: Lent,
 }
 
 impl<S> Ctx<S> {
-    pub(crate) fn new(message: Arc<Incoming>, state: S, api: Client) -> Self {
+    /// The context of `message`, with the router's `state` and what the bot lends.
+    pub(crate) fn new(message: Arc<Incoming>, state: S, lent: Lent) -> Self {
         Self {
             message,
             state,
-            api,
+            lent,
         }
     }
 
-    /// The account's WeChat API client: media download, customer-service sends, typing.
-    pub fn api(&self) -> &Client {
-        &self.api
+    /// What the bot lent this context (see [`Lent`]).
+    pub(crate) fn lent(&self) -> &(dyn Any + Send + Sync) {
+        &*self.lent
     }
 
     /// The message's header.
@@ -62,5 +71,14 @@ impl<S> Ctx<S> {
     /// The state given to [`Router::with_state`](crate::Router::with_state).
     pub fn state(&self) -> &S {
         &self.state
+    }
+}
+
+impl<S: std::fmt::Debug> std::fmt::Debug for Ctx<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Ctx")
+            .field("message", &self.message)
+            .field("state", &self.state)
+            .finish_non_exhaustive()
     }
 }

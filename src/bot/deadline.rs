@@ -14,7 +14,7 @@ use std::time::Duration;
 use tokio::sync::Notify;
 use tokio::time::Instant;
 
-use crate::dedup::{Decision, Fate};
+use super::dedup::{Decision, Fate};
 use crate::reply::Reply;
 
 /// A reply ready to go: resolved media, and its XML.
