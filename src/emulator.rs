@@ -15,7 +15,8 @@
 //!
 //! Files: `server.rs` runs the actix server on its own thread; `state.rs` keeps the records,
 //! tokens and media, whose public types are in `record.rs`; `api.rs` routes requests and
-//! answers the token endpoints; `media.rs` and `custom.rs` answer their APIs; `multipart.rs`
+//! answers the token endpoints (`request.rs` reads requests, `errcode.rs` writes refusals);
+//! `media.rs` and `custom.rs` answer their APIs; `multipart.rs`
 //! reads uploads; `script.rs` plays scripted faults; `push.rs` pushes callbacks to a bot.
 //!
 //! ```
@@ -46,10 +47,12 @@ use std::sync::Arc;
 
 mod api;
 mod custom;
+mod errcode;
 mod media;
 mod multipart;
 mod push;
 mod record;
+mod request;
 mod script;
 mod server;
 mod state;

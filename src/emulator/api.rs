@@ -7,93 +7,16 @@
 //! gets the emulator's own 404 rather than actix's empty one.
 
 use actix_web::http::{Method, StatusCode};
-use actix_web::web::{self, Bytes, Data};
+use actix_web::web::{Bytes, Data};
 use actix_web::{HttpRequest, HttpResponse};
 use serde_json::{Value, json};
 
-use super::record::{Call, first_param};
+use super::custom;
+use super::errcode::{Refusal, Served, json_object};
+use super::media;
+use super::request::ApiRequest;
+use super::script;
 use super::state::{State, TokenCheck};
-use super::{custom, media, script};
-
-/// A request as the API functions see it.
-#[derive(Debug)]
-pub(super) struct ApiRequest<'a> {
-    pub(super) method: &'a Method,
-    pub(super) path: &'a str,
-    raw_query: &'a str,
-    query: Vec<(String, String)>,
-    pub(super) content_type: Option<&'a str>,
-    pub(super) body: &'a [u8],
-}
-
-impl<'a> ApiRequest<'a> {
-    fn new(req: &'a HttpRequest, body: &'a [u8]) -> Self {
-        let raw_query = req.query_string();
-        // A query that does not decode counts as empty: its parameters are then "missing".
-        let query = web::Query::<Vec<(String, String)>>::from_query(raw_query)
-            .map(web::Query::into_inner)
-            .unwrap_or_default();
-        let content_type = req
-            .headers()
-            .get(actix_web::http::header::CONTENT_TYPE)
-            .and_then(|value| value.to_str().ok());
-        Self {
-            method: req.method(),
-            path: req.path(),
-            raw_query,
-            query,
-            content_type,
-            body,
-        }
-    }
-
-    /// The first value of the query parameter `key`.
-    pub(super) fn param(&self, key: &str) -> Option<&str> {
-        first_param(&self.query, key)
-    }
-
-    fn call(&self) -> Call {
-        Call {
-            method: self.method.to_string(),
-            path: self.path.to_owned(),
-            query: self.query.clone(),
-            body_len: self.body.len(),
-        }
-    }
-
-    /// `"GET /cgi-bin/nope?x=1"`.
-    fn describe(&self) -> String {
-        let (method, path) = (self.method, self.path);
-        match self.raw_query {
-            "" => format!("{method} {path}"),
-            query => format!("{method} {path}?{query}"),
-        }
-    }
-}
-
-/// A WeChat error answer, `{"errcode": code, "errmsg": message}`: what an API function
-/// returns for bad input, so bad input is an answer, never a panic.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) struct Refusal {
-    code: i64,
-    message: String,
-}
-
-impl Refusal {
-    pub(super) fn new(code: i64, message: impl Into<String>) -> Self {
-        Self {
-            code,
-            message: message.into(),
-        }
-    }
-
-    fn answer(&self) -> HttpResponse {
-        errcode(self.code, &self.message)
-    }
-}
-
-/// What an API function answers.
-pub(super) type Answer = Result<HttpResponse, Refusal>;
 
 /// Every request lands here.
 pub(super) async fn entry(req: HttpRequest, body: Bytes, state: Data<State>) -> HttpResponse {
@@ -106,10 +29,10 @@ pub(super) async fn entry(req: HttpRequest, body: Bytes, state: Data<State>) -> 
     {
         return answer;
     }
-    route(&state, &request).unwrap_or_else(|refusal| refusal.answer())
+    route(&state, &request).unwrap_or_else(|refusal| refusal.response())
 }
 
-fn route(state: &State, request: &ApiRequest<'_>) -> Answer {
+fn route(state: &State, request: &ApiRequest<'_>) -> Served {
     let get = request.method == Method::GET;
     let post = request.method == Method::POST;
     match request.path {
@@ -129,8 +52,8 @@ fn route(state: &State, request: &ApiRequest<'_>) -> Answer {
 fn authorized(
     state: &State,
     request: &ApiRequest<'_>,
-    api: fn(&State, &ApiRequest<'_>) -> Answer,
-) -> Answer {
+    api: fn(&State, &ApiRequest<'_>) -> Served,
+) -> Served {
     match state.check_token(request.param("access_token")) {
         TokenCheck::Valid => api(state, request),
         TokenCheck::Missing => Err(Refusal::new(41001, "access_token missing")),
@@ -143,7 +66,7 @@ fn authorized(
 }
 
 /// `GET /cgi-bin/token`: a new token on every call.
-fn token(state: &State, request: &ApiRequest<'_>) -> Answer {
+fn token(state: &State, request: &ApiRequest<'_>) -> Served {
     let account = (
         request.param("grant_type"),
         request.param("appid"),
@@ -154,7 +77,7 @@ fn token(state: &State, request: &ApiRequest<'_>) -> Answer {
 }
 
 /// `POST /cgi-bin/stable_token`: the same token until it expires or `force_refresh` is true.
-fn stable_token(state: &State, request: &ApiRequest<'_>) -> Answer {
+fn stable_token(state: &State, request: &ApiRequest<'_>) -> Served {
     let body = json_object(request.body)?;
     let field = |key: &str| body.get(key).and_then(Value::as_str);
     check_account(
@@ -201,26 +124,4 @@ fn unknown(state: &State, request: &ApiRequest<'_>) -> HttpResponse {
     let body = json!({ "errcode": -404, "errmsg": format!("emulator: no such API: {described}") });
     state.note_unexpected(described);
     HttpResponse::build(StatusCode::NOT_FOUND).json(body)
-}
-
-/// A body that must be a JSON object; WeChat answers 44002 for an empty one and 47001 for
-/// one it cannot parse.
-pub(super) fn json_object(body: &[u8]) -> Result<serde_json::Map<String, Value>, Refusal> {
-    if body.is_empty() {
-        return Err(Refusal::new(44002, "empty post data"));
-    }
-    match serde_json::from_slice(body) {
-        Ok(Value::Object(object)) => Ok(object),
-        _ => Err(Refusal::new(47001, "data format error")),
-    }
-}
-
-/// WeChat's error shape, under HTTP 200 as WeChat sends it.
-pub(super) fn errcode(code: i64, message: &str) -> HttpResponse {
-    HttpResponse::Ok().json(json!({ "errcode": code, "errmsg": message }))
-}
-
-/// `{"errcode": 0, "errmsg": "ok"}`.
-pub(super) fn ok() -> Answer {
-    Ok(errcode(0, "ok"))
 }

@@ -3,7 +3,8 @@
 
 use serde_json::{Map, Value};
 
-use super::api::{Answer, ApiRequest, Refusal, json_object, ok};
+use super::errcode::{Refusal, Served, json_object, ok};
+use super::request::ApiRequest;
 use super::state::State;
 
 /// The `msgtype`s the send API accepts.
@@ -22,7 +23,7 @@ const MSG_TYPES: &[&str] = &[
 ];
 
 /// `POST /cgi-bin/message/custom/send`: `{touser, msgtype, <msgtype>: {…}}`.
-pub(super) fn send(state: &State, request: &ApiRequest<'_>) -> Answer {
+pub(super) fn send(state: &State, request: &ApiRequest<'_>) -> Served {
     let message = checked_touser(json_object(request.body)?)?;
     let Some(msgtype) = message.get("msgtype").and_then(Value::as_str) else {
         return Err(Refusal::new(47001, "data format error: msgtype missing"));
@@ -41,7 +42,7 @@ pub(super) fn send(state: &State, request: &ApiRequest<'_>) -> Answer {
 }
 
 /// `POST /cgi-bin/message/custom/typing`: `{touser, command: "Typing" | "CancelTyping"}`.
-pub(super) fn typing(state: &State, request: &ApiRequest<'_>) -> Answer {
+pub(super) fn typing(state: &State, request: &ApiRequest<'_>) -> Served {
     let command = checked_touser(json_object(request.body)?)?;
     let known = matches!(
         command.get("command").and_then(Value::as_str),

@@ -6,9 +6,10 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE, HeaderValue};
 use serde_json::{Map, Value, json};
 
-use super::api::{Answer, ApiRequest, Refusal};
+use super::errcode::{Refusal, Served};
 use super::multipart;
 use super::record::Upload;
+use super::request::ApiRequest;
 use super::state::State;
 use crate::ids::MediaKind;
 
@@ -19,7 +20,7 @@ pub(super) const VIDEO_PREFIX: &str = "/emulator/video/";
 const OCTET_STREAM: &str = "application/octet-stream";
 
 /// `POST /cgi-bin/media/upload?type=…`, one file part named `media`.
-pub(super) fn upload(state: &State, request: &ApiRequest<'_>) -> Answer {
+pub(super) fn upload(state: &State, request: &ApiRequest<'_>) -> Served {
     let Some(kind) = request.param("type").and_then(MediaKind::from_name) else {
         return Err(Refusal::new(40004, "invalid media type"));
     };
@@ -51,7 +52,7 @@ pub(super) fn upload(state: &State, request: &ApiRequest<'_>) -> Answer {
 }
 
 /// `GET /cgi-bin/media/get?media_id=…`: the bytes, a `video_url` for a video, or 40007.
-pub(super) fn get(state: &State, request: &ApiRequest<'_>) -> Answer {
+pub(super) fn get(state: &State, request: &ApiRequest<'_>) -> Served {
     let Some(media_id) = request.param("media_id").filter(|id| !id.is_empty()) else {
         return Err(Refusal::new(41006, "media_id missing"));
     };
@@ -67,7 +68,7 @@ pub(super) fn get(state: &State, request: &ApiRequest<'_>) -> Answer {
 }
 
 /// `GET /emulator/video/{media_id}`: a video's bytes.
-pub(super) fn video(state: &State, request: &ApiRequest<'_>) -> Answer {
+pub(super) fn video(state: &State, request: &ApiRequest<'_>) -> Served {
     let media_id = request.path.strip_prefix(VIDEO_PREFIX).unwrap_or_default();
     Ok(match state.media(media_id) {
         Some(media) if media.kind == MediaKind::Video => file(&media),

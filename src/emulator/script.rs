@@ -12,7 +12,7 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::ContentType;
 use actix_web::web::Bytes;
 
-use super::api;
+use super::errcode;
 
 /// What a scripted request gets instead of its normal answer (see
 /// [`Emulator::script`](super::Emulator::script)).
@@ -34,7 +34,7 @@ pub enum Fault {
 /// normally (after a [`Fault::Delay`]).
 pub(super) async fn play(fault: Fault) -> Option<HttpResponse> {
     match fault {
-        Fault::Errcode(code, message) => Some(api::errcode(code, &message)),
+        Fault::Errcode(code, message) => Some(errcode::errcode(code, &message)),
         Fault::Status(code) => {
             let status = StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
             Some(
