@@ -13,11 +13,23 @@
 //! A request the emulator does not know gets HTTP 404 with a JSON body naming it, and lands in
 //! [`Emulator::unexpected`], so a test can fail on it (octocrab's `tests/mock_error.rs`).
 //!
-//! Files: `server.rs` runs the actix server on its own thread; `state.rs` keeps the records,
-//! tokens and media, whose public types are in `record.rs`; `api.rs` routes requests and
-//! answers the token endpoints (`request.rs` reads requests, `errcode.rs` writes refusals);
-//! `media.rs` and `custom.rs` answer their APIs; `multipart.rs`
-//! reads uploads; `script.rs` plays scripted faults; `push.rs` pushes callbacks to a bot.
+//! Files, lowest first; each uses only files listed before it (`tests/it/layers.rs` keeps it
+//! so):
+//!
+//! 1. `record.rs`: the [`Call`]s and [`Upload`]s a test reads back.
+//! 2. `multipart.rs`: reads uploads.
+//! 3. `errcode.rs`: WeChat's error answer, which every API function may refuse with.
+//! 4. `script.rs`: the scripted [`Fault`]s, and what each answers.
+//! 5. `state.rs`: the memory: records, tokens, media, sent messages, queued faults.
+//! 6. `request.rs`: a request as the API functions see it.
+//! 7. `media.rs`: the temporary media API.
+//! 8. `custom.rs`: the customer-service API.
+//! 9. `api.rs`: the one handler: records, plays faults, routes, answers the token APIs.
+//! 10. `server.rs`: the actix server on its own thread.
+//! 11. `pushed.rs`: what pushing a message came to ([`Pushed`], each [`Delivery`]).
+//! 12. `push.rs`: the [`Pusher`], WeChat's side of the callback.
+//!
+//! This file holds [`Emulator`], the handle on it all; none of them imports from it.
 //!
 //! ```
 //! use wxbot::emulator::{Emulator, Fault};
@@ -51,13 +63,15 @@ mod errcode;
 mod media;
 mod multipart;
 mod push;
+mod pushed;
 mod record;
 mod request;
 mod script;
 mod server;
 mod state;
 
-pub use push::{Attempt, CUTOFF, DELIVERIES, Delivery, Pusher};
+pub use push::{CUTOFF, DELIVERIES, Pusher};
+pub use pushed::{Delivery, Pushed};
 pub use record::{Call, Upload};
 
 pub use script::Fault;

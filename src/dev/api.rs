@@ -1,10 +1,7 @@
 //! The page's API: send a message (`POST /api/send`) and read the playground's settings
 //! (`GET /api/info`); files are `media.rs`'s.
 //!
-//! Bad input is an answer, never a crash: a 4xx with `{"error": "…"}` in words the page shows
-//! as they are.
-
-use std::fmt;
+//! Bad input is an answer, never a crash: an [`ApiError`] the page shows as it is.
 
 use actix_web::http::StatusCode;
 use actix_web::web::{self, Data};
@@ -12,13 +9,14 @@ use actix_web::{HttpRequest, HttpResponse, ResponseError};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::inbound::{Head, MediaInfo, Message};
-use super::server::{ACCOUNT, Shared};
+use super::callback_xml::{Head, MediaInfo};
+use super::error::ApiError;
+use super::inbound::Message;
+use super::shared::{ACCOUNT, Shared};
 use super::view::{self, View};
-use crate::callback::CallbackError;
 use crate::clock::unix_now;
 use crate::config::Mode;
-use crate::emulator::Delivery;
+use crate::emulator::Pushed;
 use crate::endpoint::read_body;
 
 /// A message is small; this is room for the longest text WeChat's client lets a user type.
@@ -31,56 +29,6 @@ const SAFE_REFUSES_PLAIN: &str = "refused with HTTP 403: the account is in safe 
 
 /// The openid of the page's user unless the page names another.
 const DEFAULT_USER: &str = "o_playground_user";
-
-/// A refusal: its status, and a sentence for the page.
-#[derive(Debug)]
-pub(super) struct ApiError {
-    status: StatusCode,
-    message: String,
-}
-
-impl ApiError {
-    pub(super) fn new(status: StatusCode, message: impl Into<String>) -> Self {
-        Self {
-            status,
-            message: message.into(),
-        }
-    }
-
-    pub(super) fn bad(message: impl Into<String>) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, message)
-    }
-}
-
-impl fmt::Display for ApiError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
-    }
-}
-
-/// [`read_body`]'s refusals in the page's words: 413 past the limit, 400 for a broken body.
-impl From<CallbackError> for ApiError {
-    fn from(err: CallbackError) -> Self {
-        match err {
-            CallbackError::TooLarge { limit } => Self::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                format!("the request is larger than {limit} bytes"),
-            ),
-            CallbackError::Body(err) => Self::bad(format!("the body broke off: {err}")),
-            other => Self::bad(other.to_string()),
-        }
-    }
-}
-
-impl ResponseError for ApiError {
-    fn status_code(&self) -> StatusCode {
-        self.status
-    }
-
-    fn error_response(&self) -> HttpResponse {
-        HttpResponse::build(self.status).json(json!({ "error": self.message }))
-    }
-}
 
 /// `POST /api/send`'s body.
 #[derive(Debug, Deserialize)]
@@ -121,8 +69,8 @@ pub(super) async fn send(
     };
     let media = media_info(&shared, &message, &origin(&req))?;
     let xml = message.xml(&head, &media);
-    let delivery = shared.pusher.push_as(mode, user, &xml).await;
-    Ok(HttpResponse::Ok().json(exchange(&shared, mode, msg_id, &xml, &delivery)))
+    let pushed = shared.pusher.push_as(mode, user, &xml).await;
+    Ok(HttpResponse::Ok().json(exchange(&shared, mode, msg_id, &xml, &pushed)))
 }
 
 /// Checks that the media the message names exists, and describes it as WeChat would;
@@ -148,37 +96,31 @@ fn media_info(shared: &Shared, message: &Message, origin: &str) -> Result<MediaI
     Ok(info)
 }
 
-/// The page's view of one delivered message: the request (its XML, and the body as POSTed),
+/// The page's view of one pushed message: the request (its XML, and the body as POSTed),
 /// every delivery, the reply (opened when it was encrypted).
-fn exchange(
-    shared: &Shared,
-    mode: Mode,
-    msg_id: Option<u64>,
-    xml: &str,
-    delivery: &Delivery,
-) -> Value {
-    let attempts: Vec<_> = delivery
-        .attempts
+fn exchange(shared: &Shared, mode: Mode, msg_id: Option<u64>, xml: &str, pushed: &Pushed) -> Value {
+    let deliveries: Vec<_> = pushed
+        .deliveries
         .iter()
-        .map(|attempt| {
+        .map(|delivery| {
             json!({
-                "number": attempt.number,
-                "status": attempt.status,
-                "latency_ms": u64::try_from(attempt.latency.as_millis()).unwrap_or(u64::MAX),
-                "body": attempt.body,
-                "error": attempt.error,
+                "number": delivery.number,
+                "status": delivery.status,
+                "latency_ms": u64::try_from(delivery.latency.as_millis()).unwrap_or(u64::MAX),
+                "body": delivery.body,
+                "error": delivery.error,
             })
         })
         .collect();
-    let status = delivery.answer().and_then(|attempt| attempt.status);
+    let status = pushed.answered().and_then(|delivery| delivery.status);
     let reply = if mode == Mode::Plain && shared.mode == Mode::Safe && status == Some(403) {
         View::Failed {
             message: SAFE_REFUSES_PLAIN.to_owned(),
         }
     } else {
-        view::reply(delivery, &shared.emulator)
+        view::reply(pushed, &shared.emulator)
     };
-    let reply_xml = delivery
+    let reply_xml = pushed
         .opened
         .as_ref()
         .and_then(|opened| opened.as_ref().ok());
@@ -186,11 +128,13 @@ fn exchange(
         "msg_id": msg_id.map(|id| id.to_string()),
         "mode": mode,
         "request": {
-            "url": format!("{}?{}", shared.callback_path, delivery.query),
+            "url": format!("{}?{}", shared.callback_path, pushed.query),
             "xml": xml,
-            "body": delivery.body,
+            "body": pushed.body,
         },
-        "attempts": attempts,
+        // "attempts" on the wire since the page's first release (docs/playground-api.md);
+        // each is one delivery.
+        "attempts": deliveries,
         "reply_xml": reply_xml,
         "reply": reply,
     })

@@ -5,8 +5,9 @@ use std::io::Write as _;
 use std::path::Path;
 use std::process::{Command, ExitCode, Stdio};
 
-use super::{Options, Playground, dev_config};
+use super::playground::{Options, Playground};
 use crate::cli::shutdown_signal;
+use crate::config::{Config, ConfigError};
 use crate::error::Error;
 use crate::router::Router;
 
@@ -50,6 +51,17 @@ pub(crate) fn main<S: Clone + Send + Sync + 'static>(
         playground.stop().await;
         ExitCode::SUCCESS
     })
+}
+
+/// The configuration `wxbot dev` starts from: `file`, else `wxbot.toml` when it exists (both
+/// with the `WXBOT_…` overlay, as `serve` reads them), else the defaults with no account at
+/// all, which [`Playground::start`] makes up.
+pub fn dev_config(file: Option<&Path>) -> Result<Config, ConfigError> {
+    match file {
+        Some(path) => Config::load(Some(path)),
+        None if Path::new("wxbot.toml").is_file() => Config::load(None),
+        None => Ok(Config::default()),
+    }
 }
 
 /// The first stdout line is the page's URL (tests and scripts read it, then may stop

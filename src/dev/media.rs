@@ -8,8 +8,8 @@ use actix_web::{HttpRequest, HttpResponse};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::api::ApiError;
-use super::server::Shared;
+use super::error::ApiError;
+use super::shared::Shared;
 use super::view::{self, View};
 use crate::endpoint::read_body;
 use crate::ids::MediaKind;
@@ -19,6 +19,14 @@ use crate::media::limits;
 /// No upload is read past this, whatever `[media]` allows.
 const UPLOAD_LIMIT: usize = 64 * 1024 * 1024;
 
+/// `POST /api/media`'s query.
+#[derive(Deserialize)]
+struct UploadQuery {
+    kind: String,
+    #[serde(default)]
+    name: Option<String>,
+}
+
 /// `POST /api/media?kind=image|voice|video&name=FILE`, the file as the body: stores it in the
 /// emulator as media a user sent, after the `[media]` limits (format by content, size,
 /// voice length), and answers its `media_id`.
@@ -27,24 +35,9 @@ pub(super) async fn upload(
     req: HttpRequest,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    #[derive(Deserialize)]
-    struct Query {
-        kind: String,
-        #[serde(default)]
-        name: Option<String>,
-    }
-    let query = web::Query::<Query>::from_query(req.query_string())
+    let query = web::Query::<UploadQuery>::from_query(req.query_string())
         .map_err(|_| ApiError::bad("say which kind of file: ?kind=image, voice or video"))?;
-    let kind = match query.kind.as_str() {
-        "image" => MediaKind::Image,
-        "voice" => MediaKind::Voice,
-        "video" => MediaKind::Video,
-        other => {
-            return Err(ApiError::bad(format!(
-                "a user sends image, voice or video files, not {other:?}"
-            )));
-        }
-    };
+    let kind = sent_kind(&query.kind)?;
     // Read whole even when over the kind's limit: a browser whose upload is cut short sees a
     // network error, not the answer saying which limit the file broke.
     let bytes = read_body(&req, payload, UPLOAD_LIMIT).await?;
@@ -63,30 +56,45 @@ pub(super) async fn upload(
     let media_id = shared
         .emulator
         .put_media(kind, &name, accepted.content_type, bytes.into());
-    let url = view::media_url(&media_id);
-    let view = match kind {
-        MediaKind::Image => View::Image {
-            media_id: media_id.clone(),
-            url,
-        },
-        MediaKind::Voice => View::Voice {
-            media_id: media_id.clone(),
-            url,
-            format: accepted.content_type.to_owned(),
-        },
-        _ => View::Video {
-            media_id: media_id.clone(),
-            url,
-            title: None,
-            description: None,
-        },
-    };
+    let view = uploaded_view(kind, &media_id, accepted.content_type);
     let thumb = (kind == MediaKind::Video).then(|| shared.video_thumb.clone());
     Ok(HttpResponse::Ok().json(json!({
         "media_id": media_id,
         "thumb_media_id": thumb,
         "view": view,
     })))
+}
+
+/// The kind of a file a user sends: image, voice or video.
+fn sent_kind(kind: &str) -> Result<MediaKind, ApiError> {
+    match kind {
+        "image" => Ok(MediaKind::Image),
+        "voice" => Ok(MediaKind::Voice),
+        "video" => Ok(MediaKind::Video),
+        other => Err(ApiError::bad(format!(
+            "a user sends image, voice or video files, not {other:?}"
+        ))),
+    }
+}
+
+/// How the page draws the file it just uploaded.
+fn uploaded_view(kind: MediaKind, media_id: &str, content_type: &str) -> View {
+    let media_id = media_id.to_owned();
+    let url = view::media_url(&media_id);
+    match kind {
+        MediaKind::Image => View::Image { media_id, url },
+        MediaKind::Voice => View::Voice {
+            media_id,
+            url,
+            format: content_type.to_owned(),
+        },
+        _ => View::Video {
+            media_id,
+            url,
+            title: None,
+            description: None,
+        },
+    }
 }
 
 /// `GET /media/{id}`: media the emulator stores, uploaded by the bot or by the page.

@@ -1,12 +1,12 @@
-//! What the page draws for an answer: the reply XML of a delivery, or a customer-service
+//! What the page draws for an answer: the reply XML of a pushed message, or a customer-service
 //! message's JSON, turned into one [`View`]. Media ids become the page's `/media/{id}` URLs,
 //! and an id the emulator never issued is shown as the failure WeChat would make of it.
 
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::emulator::{Delivery, Emulator};
-use crate::xml;
+use crate::emulator::{Emulator, Pushed};
+use crate::xml::{self, Fields};
 
 /// What WeChat shows a user when an account answers wrongly, or not at all.
 const UNAVAILABLE: &str = "the user sees “该公众号暂时无法提供服务，请稍后再试”";
@@ -79,38 +79,54 @@ pub(super) fn media_url(media_id: &str) -> String {
 
 /// The view of the answered delivery (its reply opened when it was encrypted), or of the
 /// silence after the last one.
-pub(super) fn reply(delivery: &Delivery, emulator: &Emulator) -> View {
-    let Some(attempt) = delivery.answer() else {
-        return failed(format!(
+pub(super) fn reply(pushed: &Pushed, emulator: &Emulator) -> View {
+    answered_body(pushed)
+        .and_then(|body| reply_body(body, emulator))
+        .unwrap_or_else(|failure| failure)
+}
+
+/// The body the bot answered, opened when it was encrypted; the failure WeChat makes of no
+/// answer, an HTTP error or an envelope that does not open.
+fn answered_body(pushed: &Pushed) -> Result<&str, View> {
+    let Some(delivery) = pushed.answered() else {
+        return Err(failed(format!(
             "no answer after {} deliveries: {UNAVAILABLE}",
-            delivery.attempts.len()
-        ));
+            pushed.deliveries.len()
+        )));
     };
-    let body = attempt.body.trim();
-    match attempt.status {
+    let body = delivery.body.trim();
+    match delivery.status {
         Some(200) => {}
-        Some(status) => return failed(format!("HTTP {status} {body}: {UNAVAILABLE}")),
-        None => return failed(format!("no answer: {UNAVAILABLE}")),
+        Some(status) => return Err(failed(format!("HTTP {status} {body}: {UNAVAILABLE}"))),
+        None => return Err(failed(format!("no answer: {UNAVAILABLE}"))),
     }
-    let body = match &delivery.opened {
-        None => body,
-        Some(Ok(xml)) => xml.trim(),
-        Some(Err(err)) => {
-            return failed(format!(
-                "the encrypted reply does not open ({err}): {UNAVAILABLE}"
-            ));
-        }
-    };
+    match &pushed.opened {
+        None => Ok(body),
+        Some(Ok(xml)) => Ok(xml.trim()),
+        Some(Err(err)) => Err(failed(format!(
+            "the encrypted reply does not open ({err}): {UNAVAILABLE}"
+        ))),
+    }
+}
+
+/// An answered body: nothing for `success` or an empty body, else its reply XML drawn.
+fn reply_body(body: &str, emulator: &Emulator) -> Result<View, View> {
     if body.is_empty() || body == "success" {
-        return View::None;
+        return Ok(View::None);
     }
     let Ok(fields) = xml::scan(body) else {
-        return failed(format!(
+        return Err(failed(format!(
             "the answer is neither reply XML nor \"success\": {UNAVAILABLE}"
-        ));
+        )));
     };
+    reply_xml(&fields, emulator)
+}
+
+/// The reply XML's fields drawn by `MsgType`, as WeChat's client shows each kind; media it
+/// names must be in the emulator.
+fn reply_xml(fields: &Fields<'_>, emulator: &Emulator) -> Result<View, View> {
     let media = |name| media(emulator, fields.get(name).unwrap_or_default());
-    let view = match fields.top("MsgType").unwrap_or_default() {
+    match fields.top("MsgType").unwrap_or_default() {
         "text" => Ok(View::Text {
             text: fields.string("Content"),
         }),
@@ -151,8 +167,7 @@ pub(super) fn reply(delivery: &Delivery, emulator: &Emulator) -> View {
         other => Ok(View::Unknown {
             msg_type: other.to_owned(),
         }),
-    };
-    view.unwrap_or_else(|failure| failure)
+    }
 }
 
 /// The view of a customer-service message (`/cgi-bin/message/custom/send`'s JSON).
@@ -185,27 +200,31 @@ pub(super) fn custom(message: &Value, emulator: &Emulator) -> View {
             thumb_url,
         }),
         "news" => Ok(View::News {
-            articles: body["articles"]
-                .as_array()
-                .map(Vec::as_slice)
-                .unwrap_or_default()
-                .iter()
-                .map(|article| {
-                    let field = |key: &str| article[key].as_str().unwrap_or_default().to_owned();
-                    Article {
-                        title: field("title"),
-                        description: field("description"),
-                        pic_url: field("picurl"),
-                        url: field("url"),
-                    }
-                })
-                .collect(),
+            articles: custom_articles(body),
         }),
         other => Ok(View::Unknown {
             msg_type: other.to_owned(),
         }),
     };
     view.unwrap_or_else(|failure| failure)
+}
+
+/// The cards of a customer-service `news` message.
+fn custom_articles(news: &Value) -> Vec<Article> {
+    let articles = news["articles"].as_array().map(Vec::as_slice);
+    articles
+        .unwrap_or_default()
+        .iter()
+        .map(|article| {
+            let field = |key: &str| article[key].as_str().unwrap_or_default().to_owned();
+            Article {
+                title: field("title"),
+                description: field("description"),
+                pic_url: field("picurl"),
+                url: field("url"),
+            }
+        })
+        .collect()
 }
 
 /// `(media_id, url, content type)` of media the emulator holds; WeChat refuses a reply

@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use reqwest::header::CONTENT_TYPE;
 
+use super::pushed::{Delivery, Pushed};
 use crate::clock::unix_now;
 use crate::config::Mode;
 use crate::crypto::{CryptoError, MsgCrypt};
@@ -30,9 +31,9 @@ pub const DELIVERIES: u32 = 3;
 ///
 /// # async fn run() {
 /// let wechat = Pusher::new("http://127.0.0.1:8080/wechat", "callback-token");
-/// let delivery = wechat.push("o_user", "<xml>…</xml>").await;
-/// if let Some(answer) = delivery.answer() {
-///     println!("{:?} after {} deliveries: {}", answer.status, delivery.attempts.len(), answer.body);
+/// let pushed = wechat.push("o_user", "<xml>…</xml>").await;
+/// if let Some(answered) = pushed.answered() {
+///     println!("{:?} after {} deliveries: {}", answered.status, pushed.deliveries.len(), answered.body);
 /// }
 /// # }
 /// ```
@@ -44,50 +45,6 @@ pub struct Pusher {
     cutoff: Duration,
     deliveries: u32,
     crypt: Option<MsgCrypt>,
-}
-
-/// One message's deliveries, in order, the signed request they carried, and the answer
-/// opened when it was encrypted.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct Delivery {
-    /// The query string every delivery carried: `signature=…&timestamp=…&nonce=…&openid=…`,
-    /// then `&encrypt_type=aes&msg_signature=…` when encrypted.
-    pub query: String,
-    /// The body every delivery carried: the message XML in plain mode; in safe mode
-    /// `<xml><ToUserName/><Encrypt/></xml>`; in compatible mode the XML with `<Encrypt>` added.
-    pub body: String,
-    /// Each delivery; the last one is the one that was answered, unless none was.
-    pub attempts: Vec<Attempt>,
-    /// The answered delivery's reply opened, when it was an encrypted envelope
-    /// (`<xml><Encrypt/><MsgSignature/>…`): its XML, or why it does not open (a wrong
-    /// `MsgSignature`, a bad ciphertext). `None` for a plain answer or `success`.
-    pub opened: Option<Result<String, CryptoError>>,
-}
-
-/// One POST of a message.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct Attempt {
-    /// 1 for the first delivery.
-    pub number: u32,
-    /// The HTTP status, or `None` when no answer came (cut-off or connection error).
-    pub status: Option<u16>,
-    /// The answer's body; empty when there was none.
-    pub body: String,
-    /// From sending the request to the end of the answer, or to giving up.
-    pub latency: Duration,
-    /// Why there is no answer: the cut-off, or the connection error.
-    pub error: Option<String>,
-}
-
-impl Delivery {
-    /// The delivery the bot answered, if any did.
-    pub fn answer(&self) -> Option<&Attempt> {
-        self.attempts
-            .iter()
-            .find(|attempt| attempt.status.is_some())
-    }
 }
 
 impl Pusher {
@@ -142,7 +99,7 @@ impl Pusher {
     }
 
     /// Delivers `xml` from `openid` in plain mode: see [`push_as`](Self::push_as).
-    pub async fn push(&self, openid: &str, xml: &str) -> Delivery {
+    pub async fn push(&self, openid: &str, xml: &str) -> Pushed {
         self.push_as(Mode::Plain, openid, xml).await
     }
 
@@ -158,7 +115,31 @@ impl Pusher {
     /// # Panics
     ///
     /// In safe or compatible mode, when the pusher has no [`crypt`](Self::crypt).
-    pub async fn push_as(&self, mode: Mode, openid: &str, xml: &str) -> Delivery {
+    pub async fn push_as(&self, mode: Mode, openid: &str, xml: &str) -> Pushed {
+        let crypt = (mode != Mode::Plain).then(|| {
+            let missing = "Pusher::push_as: safe and compatible mode need Pusher::crypt";
+            self.crypt.as_ref().expect(missing)
+        });
+        let (query, body) = self.sign(crypt, mode, openid, xml);
+        let deliveries = self.deliver_until_answered(&query, &body).await;
+        let opened = crypt.and_then(|crypt| open(crypt, &deliveries));
+        Pushed {
+            query,
+            body,
+            deliveries,
+            opened,
+        }
+    }
+
+    /// The query and body every delivery of `xml` carries: signed, and sealed with `crypt`
+    /// when there is one (`mode` says whether the clear XML stays beside it).
+    fn sign(
+        &self,
+        crypt: Option<&MsgCrypt>,
+        mode: Mode,
+        openid: &str,
+        xml: &str,
+    ) -> (String, String) {
         let timestamp = unix_now().to_string();
         let nonce = (getrandom::u64().unwrap_or_default() % 10_000_000_000).to_string();
         let signature = signature::sign(&mut [self.token.expose(), &timestamp, &nonce]);
@@ -168,10 +149,6 @@ impl Pusher {
             ("nonce", nonce.clone()),
             ("openid", openid.to_owned()),
         ];
-        let crypt = (mode != Mode::Plain).then(|| {
-            let missing = "Pusher::push_as: safe and compatible mode need Pusher::crypt";
-            self.crypt.as_ref().expect(missing)
-        });
         let body = match crypt {
             None => xml.to_owned(),
             Some(crypt) => {
@@ -188,32 +165,24 @@ impl Pusher {
         let query = form_urlencoded::Serializer::new(String::new())
             .extend_pairs(&params)
             .finish();
-        let mut attempts = Vec::new();
+        (query, body)
+    }
+
+    /// POSTs the same request until one delivery is answered (any status) or none is left.
+    async fn deliver_until_answered(&self, query: &str, body: &str) -> Vec<Delivery> {
+        let mut deliveries = Vec::new();
         for number in 1..=self.deliveries {
-            let attempt = self.deliver(number, &query, &body).await;
-            let answered = attempt.status.is_some();
-            attempts.push(attempt);
+            let delivery = self.deliver(number, query, body).await;
+            let answered = delivery.status.is_some();
+            deliveries.push(delivery);
             if answered {
                 break;
             }
         }
-        let answer = attempts.iter().find(|attempt| attempt.status == Some(200));
-        let opened = crypt.zip(answer).and_then(|(crypt, answer)| {
-            match crypt.open_reply(&answer.body) {
-                // No envelope: `success`, or a reply in the clear.
-                Err(CryptoError::MissingEncrypt | CryptoError::Envelope(_)) => None,
-                opened => Some(opened),
-            }
-        });
-        Delivery {
-            query,
-            body,
-            attempts,
-            opened,
-        }
+        deliveries
     }
 
-    async fn deliver(&self, number: u32, query: &str, xml: &str) -> Attempt {
+    async fn deliver(&self, number: u32, query: &str, xml: &str) -> Delivery {
         let started = Instant::now();
         let request = self
             .http
@@ -231,14 +200,14 @@ impl Pusher {
         };
         let latency = started.elapsed();
         match answer {
-            Ok((status, body)) => Attempt {
+            Ok((status, body)) => Delivery {
                 number,
                 status: Some(status),
                 body,
                 latency,
                 error: None,
             },
-            Err(err) => Attempt {
+            Err(err) => Delivery {
                 number,
                 status: None,
                 body: String::new(),
@@ -250,6 +219,19 @@ impl Pusher {
                 }),
             },
         }
+    }
+}
+
+/// The HTTP 200 answer opened with `crypt`, when it is an encrypted envelope; `None` when no
+/// delivery got a 200 or the answer is `success` or a reply in the clear.
+fn open(crypt: &MsgCrypt, deliveries: &[Delivery]) -> Option<Result<String, CryptoError>> {
+    let answer = deliveries
+        .iter()
+        .find(|delivery| delivery.status == Some(200))?;
+    match crypt.open_reply(&answer.body) {
+        // No envelope: `success`, or a reply in the clear.
+        Err(CryptoError::MissingEncrypt | CryptoError::Envelope(_)) => None,
+        opened => Some(opened),
     }
 }
 
@@ -265,13 +247,13 @@ mod tests {
             .expect("a free port")
             .port();
         let pusher = Pusher::new(format!("http://127.0.0.1:{port}/wechat"), "token").deliveries(1);
-        let delivery = pusher.push("o x&y=z~", "<xml/>").await;
+        let pushed = pusher.push("o x&y=z~", "<xml/>").await;
         assert!(
-            delivery.query.ends_with("&openid=o+x%26y%3Dz%7E"),
+            pushed.query.ends_with("&openid=o+x%26y%3Dz%7E"),
             "{}",
-            delivery.query
+            pushed.query
         );
-        let openid = form_urlencoded::parse(delivery.query.as_bytes())
+        let openid = form_urlencoded::parse(pushed.query.as_bytes())
             .find(|(name, _)| name == "openid")
             .map(|(_, value)| value.into_owned());
         assert_eq!(openid.as_deref(), Some("o x&y=z~"));
