@@ -153,3 +153,143 @@ fn the_check_sees_inline_grouped_and_doc_paths() {
     let names: Vec<String> = reaches(text).into_iter().map(|(_, name)| name).collect();
     assert_eq!(names, ["bot", "ids", "client", "dev"]);
 }
+
+/// Inside `src/dev/` and `src/emulator/` the files use each other one way, in the order the
+/// module docs list them: a `super::NAME` path (a `use`, or inline) may name only a file
+/// listed before its own. The module's own file (`dev.rs`, `emulator.rs`) declares them all, so
+/// none may reach back into it. Comments are skipped (a doc link draws no dependency), and so
+/// is an inline module (`mod tests { … }`), whose `super` is the file itself.
+#[test]
+fn dev_and_emulator_files_use_each_other_one_way() {
+    /// Lowest first, as `src/dev.rs` and `src/emulator.rs` list them.
+    const ORDER: &[(&str, &[&str])] = &[
+        (
+            "dev",
+            &[
+                "account",
+                "inbound",
+                "callback_xml",
+                "view",
+                "error",
+                "page",
+                "hub",
+                "shared",
+                "stream",
+                "api",
+                "media",
+                "server",
+                "playground",
+                "cli",
+            ],
+        ),
+        (
+            "emulator",
+            &[
+                "record",
+                "multipart",
+                "errcode",
+                "script",
+                "state",
+                "request",
+                "media",
+                "custom",
+                "api",
+                "server",
+                "pushed",
+                "push",
+            ],
+        ),
+    ];
+
+    /// What `line` reaches through `super::`: `super::a::b` → `a`, `super::{a, b::c}` → `a`, `b`.
+    fn supers(line: &str) -> Vec<String> {
+        let mut found = Vec::new();
+        let mut rest = line;
+        while let Some(at) = rest.find("super::") {
+            let after = &rest[at + "super::".len()..];
+            if let Some(group) = after.strip_prefix('{') {
+                let inside = group.split('}').next().unwrap_or_default();
+                for member in inside.split(',') {
+                    let first = member.trim().split("::").next().unwrap_or_default();
+                    if !first.is_empty() {
+                        found.push(first.to_owned());
+                    }
+                }
+            } else {
+                let name: String = after
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '*')
+                    .collect();
+                found.push(name);
+            }
+            rest = after;
+        }
+        found
+    }
+
+    assert_eq!(
+        supers("use super::{api, media::X}; let _ = super::errcode::ok(); use super::*;"),
+        ["api", "media", "errcode", "*"]
+    );
+
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut problems = Vec::new();
+    for (module, order) in ORDER {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(src.join(module))
+            .expect("module dir")
+            .map(|entry| entry.expect("entry").path())
+            .filter(|path| path.extension().is_some_and(|ext| ext == "rs"))
+            .collect();
+        files.sort();
+        let stems: Vec<String> = files
+            .iter()
+            .map(|file| {
+                file.file_stem()
+                    .expect("stem")
+                    .to_string_lossy()
+                    .into_owned()
+            })
+            .collect();
+        for listed in *order {
+            if !stems.iter().any(|stem| stem == listed) {
+                problems.push(format!(
+                    "src/{module}/{listed}.rs: listed, but no such file"
+                ));
+            }
+        }
+        for (file, name) in files.iter().zip(&stems) {
+            let Some(own) = order.iter().position(|listed| listed == name) else {
+                problems.push(format!("src/{module}/{name}.rs: not in {module}'s order"));
+                continue;
+            };
+            let text = std::fs::read_to_string(file).expect("read");
+            for (number, line) in text.lines().enumerate() {
+                let code = line.trim_start();
+                if code.starts_with("mod ") && code.ends_with('{') {
+                    break;
+                }
+                if code.starts_with("//") {
+                    continue;
+                }
+                for target in supers(code) {
+                    let at = format!("src/{module}/{name}.rs:{}", number + 1);
+                    match order.iter().position(|listed| *listed == target) {
+                        Some(theirs) if theirs < own => {}
+                        Some(_) => problems.push(format!(
+                            "{at}: {name} uses {target}, which comes after it in {module}'s order"
+                        )),
+                        None => problems.push(format!(
+                            "{at}: {name} reaches `super::{target}`, which is no file before it \
+                             (only files listed before it may be used, never {module}.rs)"
+                        )),
+                    }
+                }
+            }
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "dev/ or emulator/ files use each other against their order:\n{}",
+        problems.join("\n")
+    );
+}
