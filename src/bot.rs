@@ -4,13 +4,13 @@
 //! and hands the message to [`Bot::dispatch`]; this module never sees HTTP or the query.
 //!
 //! A message's life here: route it (no route: `success`, nothing kept), claim its dedupe key
-//! (a repeat waits for the first delivery's fate), run its work (handler, media, render) —
+//! (a repeat waits for the first delivery's fate), run its job (handler, media, render) —
 //! inline when it finishes at once, else in a task racing the reply deadline — and answer
-//! with the fate. Work that misses the deadline is sent through customer service.
+//! with the fate. A reply that misses the deadline is sent through customer service.
 
 mod deadline;
 mod dedup;
-mod work;
+mod job;
 
 use std::panic::AssertUnwindSafe;
 use std::sync::{Arc, OnceLock};
@@ -21,15 +21,17 @@ use tokio::time::Instant;
 
 use crate::client::Client;
 use crate::clock::unix_now;
-use crate::config::{Backend, Config, ConfigError};
+use crate::config::{Config, ConfigError};
 use crate::crypto::MsgCrypt;
 use crate::error::Error;
 use crate::media::MediaCache;
 use crate::message::Incoming;
 use crate::reply::render;
-use crate::router::{Ctx, Lent, Router};
-use deadline::{Inflight, Work, race};
+use crate::router::{Ctx, HandlerFuture, Lent, Router};
+use crate::store::AccountStore;
+use deadline::{Inflight, InflightGuard, race};
 use dedup::{Claim, Decision, Dedup, Fate};
+use job::Job;
 
 /// A bot: the account's settings and its router. Cheap to clone (one `Arc`).
 ///
@@ -59,7 +61,7 @@ struct Inner<S> {
     inflight: Arc<Inflight>,
     /// `compatible` and `safe` modes' crypto.
     crypt: Option<MsgCrypt>,
-    /// Where work that outlives its request runs (see [`Bot::run_late_work_on`]).
+    /// Where jobs that outlive their request run (see [`Bot::run_late_work_on`]).
     background: OnceLock<tokio::runtime::Handle>,
 }
 
@@ -111,13 +113,10 @@ impl<S: Clone + Send + Sync + 'static> Bot<S> {
     pub fn new(config: &Config, router: Router<S>) -> Result<Self, Error> {
         config.validate()?;
         router.check()?;
-        if config.store.backend == Backend::Redis {
-            tracing::warn!(
-                "store.backend = \"redis\" is not implemented yet; tokens and media ids stay in memory"
-            );
-        }
-        let client = Client::new(config);
-        let media = MediaCache::new(client.clone(), &config.media);
+        // Opened once, here, and handed to both: a store that cannot be opened stops the bot.
+        let store = AccountStore::open(config)?;
+        let client = Client::with_store(config, store.clone());
+        let media = MediaCache::with_store(client.clone(), &config.media, store);
         let server = &config.server;
         let dedup = Dedup::new(
             Duration::from_secs(server.dedup_ttl_secs),
@@ -179,64 +178,88 @@ impl<S: Clone + Send + Sync + 'static> Bot<S> {
         self.inner.inflight.drain(limit).await
     }
 
+    /// Answers a message received at `received`: route, claim, run, and race the deadline
+    /// when the job does not finish at once.
     pub(crate) async fn dispatch_at(&self, message: Arc<Incoming>, received: Instant) -> Answer {
-        let inner = &self.inner;
-        // Extractors and the synchronous part of a handler run here: a panic is caught too.
-        let routed = std::panic::catch_unwind(AssertUnwindSafe(|| {
-            let lent = Arc::clone(&inner.lent);
-            let ctx = Ctx::new(Arc::clone(&message), inner.router.state().clone(), lent);
-            inner.router.route(&ctx)
-        }));
-        let handler = match routed {
-            Ok(Some(handler)) => handler,
-            Ok(None) => return Answer::Success,
-            Err(panic) => {
-                work::log_failure(
-                    &message.header,
-                    &format!("handler panicked: {}", work::panic_message(panic.as_ref())),
-                );
-                return Answer::Success;
-            }
+        let Some(handler) = self.route(&message) else {
+            return Answer::Success;
         };
-        let event_key = message.event().and_then(|event| event.key());
         // A repeat drops the handler future unpolled, so the handler never runs again.
-        let decision =
-            match dedup::key(&message.header, event_key).map(|key| inner.dedup.claim(key)) {
-                Some(Claim::Follower(slot)) => {
-                    return Answer::of(slot.settled().await, &message.header);
-                }
-                Some(Claim::Owner(decision)) => decision,
-                None => Decision::alone(),
-            };
+        let decision = match self.claim(&message) {
+            Claim::Owner(decision) => decision,
+            Claim::Follower(slot) => return Answer::of(slot.settled().await, &message.header),
+        };
         // Counted from here, not from the spawn: a shutdown must also wait for a message
-        // whose work is still being tried inline.
-        let guard = inner.inflight.enter();
-        let mut work: Work = Box::pin(self.clone().work(Arc::clone(&message), handler));
+        // whose job is still being tried inline.
+        let guard = self.inner.inflight.enter();
+        let mut job: Job = Box::pin(self.clone().run(Arc::clone(&message), handler));
         // Most handlers finish at once (text, keywords, cached media): no task, no timer.
-        if let Some(done) = (&mut work).now_or_never() {
-            let Some(prepared) = done else {
-                decision.decide(Fate::Ack);
-                return Answer::Success;
+        if let Some(done) = (&mut job).now_or_never() {
+            return match done {
+                Some(ready) => {
+                    decision.decide(Fate::Replied(ready.reply));
+                    Answer::Reply(ready.xml)
+                }
+                None => {
+                    decision.decide(Fate::Ack);
+                    Answer::Success
+                }
             };
-            decision.decide(Fate::Replied(prepared.reply));
-            return Answer::Reply(prepared.xml);
         }
         let slot = decision.slot();
-        let deadline = received + Duration::from_millis(inner.config.server.reply_deadline_ms);
-        let bot = self.clone();
+        let deadline = received + Duration::from_millis(self.config().server.reply_deadline_ms);
         let header = message.header.clone();
-        // A task, not this request's future: the work outlives a dropped connection.
+        self.spawn_race(job, decision, message, deadline, guard);
+        Answer::of(slot.settled().await, &header)
+    }
+
+    /// The handler of the first route that takes the message, started; `None` when no route
+    /// does. Extractors and the synchronous part of a handler run here, so a panic there is
+    /// caught and logged too.
+    fn route(&self, message: &Arc<Incoming>) -> Option<HandlerFuture> {
+        let inner = &self.inner;
+        let routed = std::panic::catch_unwind(AssertUnwindSafe(|| {
+            let lent = Arc::clone(&inner.lent);
+            let ctx = Ctx::new(Arc::clone(message), inner.router.state().clone(), lent);
+            inner.router.route(&ctx)
+        }));
+        routed.unwrap_or_else(|panic| {
+            let failure = format!("handler panicked: {}", job::panic_message(panic.as_ref()));
+            job::log_failure(&message.header, &failure);
+            None
+        })
+    }
+
+    /// The message's dedupe claim; a message without a key decides alone.
+    fn claim(&self, message: &Incoming) -> Claim {
+        let event_key = message.event().and_then(|event| event.key());
+        match dedup::key(&message.header, event_key) {
+            Some(key) => self.inner.dedup.claim(key),
+            None => Claim::Owner(Decision::alone()),
+        }
+    }
+
+    /// Races `job` against `deadline` in a task, not in this request's future: the job
+    /// outlives a dropped connection, and a late reply goes out through customer service.
+    fn spawn_race(
+        &self,
+        job: Job,
+        decision: Decision,
+        message: Arc<Incoming>,
+        deadline: Instant,
+        guard: InflightGuard,
+    ) {
+        let bot = self.clone();
         let task = async move {
             let _guard = guard;
-            if let Some(late) = race(work, &decision, deadline).await {
+            if let Some(late) = race(job, &decision, deadline).await {
                 bot.send_late(&message, late).await;
             }
         };
         // On the runtime `serve` named, which outlives the HTTP workers; else this one.
-        match inner.background.get() {
+        match self.inner.background.get() {
             Some(runtime) => drop(runtime.spawn(task)),
             None => drop(tokio::spawn(task)),
         }
-        Answer::of(slot.settled().await, &header)
     }
 }

@@ -22,7 +22,7 @@ pub use media::{Downloaded, Uploaded};
 use crate::config::{Config, TokenEndpoint};
 use crate::router::Ctx;
 use crate::secret::Secret;
-use crate::store::{self, Store};
+use crate::store::AccountStore;
 use token::TokenManager;
 
 /// The one call that must not be repeated blindly.
@@ -153,8 +153,8 @@ struct Inner {
     secret: Secret,
     endpoint: TokenEndpoint,
     token: TokenManager,
-    /// Where tokens and media ids outlive the process (`store.backend = "file"`).
-    store: Option<Arc<dyn Store>>,
+    /// Where the token outlives the process, when the bot was given a persistent store.
+    store: AccountStore,
 }
 
 /// The shape of every JSON answer: an optional error, then the payload.
@@ -167,8 +167,14 @@ struct Envelope {
 }
 
 impl Client {
-    /// A client for the account and API settings of `config`.
+    /// A client for the account and API settings of `config`, keeping its token in memory.
+    /// (A [`Bot`](crate::Bot) gives its client the configured `[store]`.)
     pub fn new(config: &Config) -> Self {
+        Self::with_store(config, AccountStore::default())
+    }
+
+    /// A client whose token also goes to `store`.
+    pub(crate) fn with_store(config: &Config, store: AccountStore) -> Self {
         let inner = Inner {
             http: OnceLock::new(),
             timeout: Duration::from_secs(config.api.timeout_secs),
@@ -177,11 +183,7 @@ impl Client {
             secret: config.account.secret.clone(),
             endpoint: config.account.token_endpoint,
             token: TokenManager::default(),
-            store: store::open(&config.store)
-                .inspect_err(|err| tracing::warn!("store.path: {err}; nothing will persist"))
-                .ok()
-                .flatten()
-                .map(|store| Arc::new(store) as Arc<dyn Store>),
+            store,
         };
         Self {
             inner: Arc::new(inner),
@@ -288,11 +290,6 @@ impl Client {
             .into());
         }
         Ok((content_type, body))
-    }
-
-    /// The account's appid and persistent store, for the media cache's keys.
-    pub(crate) fn persistence(&self) -> (&str, Option<&Arc<dyn Store>>) {
-        (&self.inner.appid, self.inner.store.as_ref())
     }
 
     fn http(&self) -> &reqwest::Client {

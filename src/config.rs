@@ -10,7 +10,7 @@ use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use serde::{Deserialize, Serialize};
 
-use crate::crypto::{KeyError, MsgCrypt};
+use crate::crypto::{KeyError, MsgCrypt, decode_key};
 use crate::secret::Secret;
 
 /// The whole configuration; every key has a default but `account.token`.
@@ -326,15 +326,9 @@ impl Config {
         );
         check(self.media.ttl_secs > 0, "media.ttl_secs must be positive");
         problems.extend(bind_problem(&self.server.bind));
-        if self.store.backend == Backend::File
-            && let Err(err) = std::fs::create_dir_all(&self.store.path)
+        if self.account.mode != Mode::Plain
+            && let Err(err) = decode_key(self.account.encoding_aes_key.expose())
         {
-            problems.push(format!(
-                "store.path: cannot create {}: {err}",
-                self.store.path.display()
-            ));
-        }
-        if let Err(err) = self.crypt() {
             problems.push(format!("account.encoding_aes_key: {err}"));
         }
         if problems.is_empty() {

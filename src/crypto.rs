@@ -153,25 +153,31 @@ impl fmt::Debug for MsgCrypt {
     }
 }
 
+/// The AES-256 key of an EncodingAESKey, or why it is unusable (configuration checks it
+/// without building the crypto).
+pub(crate) fn decode_key(encoding_aes_key: &str) -> Result<[u8; 32], KeyError> {
+    let chars = encoding_aes_key.chars().count();
+    if chars != KEY_CHARS {
+        return Err(KeyError::Length { chars });
+    }
+    let bytes = KEY_BASE64
+        .decode(format!("{encoding_aes_key}="))
+        .map_err(|err| KeyError::Base64 {
+            reason: err.to_string(),
+        })?;
+    bytes
+        .as_slice()
+        .try_into()
+        .map_err(|_| KeyError::Size { bytes: bytes.len() })
+}
+
 impl MsgCrypt {
     /// The crypto of the account with this EncodingAESKey, token and appid.
     ///
     /// The key is the 43 characters shown in the console, decoded as `base64(key + "=")`
     /// with its discarded trailing bits allowed.
     pub fn new(encoding_aes_key: &str, token: &str, appid: &str) -> Result<Self, KeyError> {
-        let chars = encoding_aes_key.chars().count();
-        if chars != KEY_CHARS {
-            return Err(KeyError::Length { chars });
-        }
-        let bytes = KEY_BASE64
-            .decode(format!("{encoding_aes_key}="))
-            .map_err(|err| KeyError::Base64 {
-                reason: err.to_string(),
-            })?;
-        let key: [u8; 32] = bytes
-            .as_slice()
-            .try_into()
-            .map_err(|_| KeyError::Size { bytes: bytes.len() })?;
+        let key = decode_key(encoding_aes_key)?;
         let mut iv = [0; 16];
         iv.copy_from_slice(&key[..16]);
         Ok(Self {

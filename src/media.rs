@@ -27,7 +27,7 @@ use crate::config::MediaConfig;
 use crate::ids::MediaId;
 use crate::ids::MediaKind;
 use crate::reply::{MediaSource, Reply};
-use crate::store::Record;
+use crate::store::{AccountStore, Record};
 use limits::Accepted;
 
 /// Why a media file could not become a media id.
@@ -85,6 +85,8 @@ pub struct MediaCache {
 struct Inner {
     client: Client,
     config: MediaConfig,
+    /// Where ids outlive the process, when the bot was given a persistent store.
+    store: AccountStore,
     /// What each (file, kind) held when last hashed, and whether it passed the limits.
     files: DashMap<(PathBuf, MediaKind), Stamp>,
     /// One slot per (kind, content): the id, behind the lock that makes uploads single-flight.
@@ -123,12 +125,6 @@ struct Entry {
     created_at: u64,
 }
 
-/// The store key of an id: bound to one account, one kind and one content.
-fn store_key(appid: &str, kind: MediaKind, sha1: &[u8; 20]) -> String {
-    let hex: String = sha1.iter().map(|byte| format!("{byte:02x}")).collect();
-    format!("media:{appid}:{kind}:{hex}")
-}
-
 /// Whether an id created at `created_at` is still fresh at `now` (Unix seconds): younger
 /// than `ttl − margin`. With `ttl ≤ margin` nothing is ever fresh.
 pub fn is_fresh(created_at: u64, now: u64, ttl_secs: u64, margin_secs: u64) -> bool {
@@ -136,11 +132,19 @@ pub fn is_fresh(created_at: u64, now: u64, ttl_secs: u64, margin_secs: u64) -> b
 }
 
 impl MediaCache {
-    /// A cache uploading through `client`, with the paths, lifetimes and limits of `config`.
+    /// A cache uploading through `client`, with the paths, lifetimes and limits of `config`,
+    /// keeping its ids in memory. (A [`Bot`](crate::Bot) gives its cache the configured
+    /// `[store]`.)
     pub fn new(client: Client, config: &MediaConfig) -> Self {
+        Self::with_store(client, config, AccountStore::default())
+    }
+
+    /// A cache whose ids also go to `store`.
+    pub(crate) fn with_store(client: Client, config: &MediaConfig, store: AccountStore) -> Self {
         let inner = Inner {
             client,
             config: config.clone(),
+            store,
             files: DashMap::new(),
             slots: DashMap::new(),
         };
@@ -251,17 +255,16 @@ impl MediaCache {
                 .is_some_and(|entry| entry.media_id == *stale)
             {
                 held.entry = None;
-                if let (appid, Some(store)) = self.inner.client.persistence() {
-                    store.delete(&store_key(appid, kind, &sha1));
-                }
+                let store = &self.inner.store;
+                store.delete(&store.media_key(kind, &sha1));
             }
         }
     }
 
     /// The id an earlier run stored for this content, if any.
     fn stored(&self, kind: MediaKind, sha1: &[u8; 20]) -> Option<Entry> {
-        let (appid, store) = self.inner.client.persistence();
-        let record = store?.get(&store_key(appid, kind, sha1))?;
+        let store = &self.inner.store;
+        let record = store.get(&store.media_key(kind, sha1))?;
         Some(Entry {
             media_id: MediaId::new(record.value),
             created_at: record.created_at,
@@ -270,16 +273,14 @@ impl MediaCache {
 
     /// Keeps a new id for the next run.
     fn store(&self, kind: MediaKind, sha1: &[u8; 20], media_id: &MediaId, created_at: u64) {
-        let (appid, Some(store)) = self.inner.client.persistence() else {
-            return;
-        };
+        let store = &self.inner.store;
         let expires_at = created_at + self.inner.config.ttl_secs;
         let record = Record {
             value: media_id.to_string(),
             created_at,
             expires_at,
         };
-        store.put(&store_key(appid, kind, sha1), &record);
+        store.put(&store.media_key(kind, sha1), &record);
     }
 
     /// `path` under the assets folder; absolute paths and `..` are refused.

@@ -1,12 +1,11 @@
-//! The reply race (WeChat waits 5 s for an answer): a message's work against `received + reply_deadline_ms`.
+//! The reply race (WeChat waits 5 s for an answer): a message's job against
+//! `received + reply_deadline_ms`.
 //!
 //! Whichever finishes first decides the message's [`Fate`], once: the reply
 //! (every delivery answers it) or the deadline (every delivery answers `success`, and the
 //! reply, once ready, is handed back to be sent through customer service, once). The
 //! [`Inflight`] count lets a shutdown wait for those late replies.
 
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
@@ -15,70 +14,51 @@ use tokio::sync::Notify;
 use tokio::time::Instant;
 
 use super::dedup::{Decision, Fate};
-use crate::reply::Reply;
-
-/// A reply ready to go: resolved media, and its XML.
-#[derive(Debug)]
-pub(crate) struct Prepared {
-    /// The reply with every media file replaced by its id.
-    pub(crate) reply: Reply,
-    /// The handler's reply as it named its files, kept only when it named any: an expired id
-    /// at send time is uploaded again from here.
-    pub(crate) original: Option<Reply>,
-    /// The passive reply XML.
-    pub(crate) xml: String,
-}
-
-/// A message's work: handler, media, rendering; `None` when there is nothing to send.
-pub(crate) type Work = Pin<Box<dyn Future<Output = Option<Prepared>> + Send>>;
+use super::job::{Job, Ready};
 
 impl Fate {
-    /// The fate of work that finished in time.
-    pub(crate) fn of(done: Option<Prepared>) -> Self {
-        done.map_or(Self::Ack, |prepared| Self::Replied(prepared.reply))
+    /// The fate of a job that finished in time.
+    pub(crate) fn of(done: Option<Ready>) -> Self {
+        done.map_or(Self::Ack, |ready| Self::Replied(ready.reply))
     }
 }
 
-/// Races `work` against `deadline` and decides the message's fate by whichever comes first.
+/// Races `job` against `deadline` and decides the message's fate by whichever comes first.
 /// Returns the reply when it came after the deadline: the caller sends it through customer
 /// service.
-pub(crate) async fn race(
-    mut work: Work,
-    decision: &Decision,
-    deadline: Instant,
-) -> Option<Prepared> {
+pub(crate) async fn race(mut job: Job, decision: &Decision, deadline: Instant) -> Option<Ready> {
     tokio::select! {
         biased;
-        done = &mut work => {
+        done = &mut job => {
             decision.decide(Fate::of(done));
             None
         }
         () = tokio::time::sleep_until(deadline) => {
             decision.decide(Fate::Deferred);
-            work.await
+            job.await
         }
     }
 }
 
-/// How many messages still have work running in the background.
+/// How many messages still have a job running in the background.
 #[derive(Debug, Default)]
 pub(crate) struct Inflight {
     count: AtomicUsize,
     idle: Notify,
 }
 
-/// Held while a message's work runs in the background.
+/// Held while a message's job runs in the background.
 #[derive(Debug)]
 pub(crate) struct InflightGuard(Arc<Inflight>);
 
 impl Inflight {
-    /// Counts one background work until the guard drops.
+    /// Counts one background job until the guard drops.
     pub(crate) fn enter(self: &Arc<Self>) -> InflightGuard {
         self.count.fetch_add(1, Ordering::SeqCst);
         InflightGuard(Arc::clone(self))
     }
 
-    /// Waits until no work runs, or `limit` passes; returns how many were still running.
+    /// Waits until no job runs, or `limit` passes; returns how many were still running.
     pub(crate) async fn drain(&self, limit: Duration) -> usize {
         let wait = async {
             loop {
@@ -105,9 +85,10 @@ impl Drop for InflightGuard {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::reply::Reply;
 
-    fn prepared(text: &str) -> Prepared {
-        Prepared {
+    fn ready(text: &str) -> Ready {
+        Ready {
             reply: Reply::text(text),
             original: None,
             xml: String::new(),
@@ -117,16 +98,11 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn work_first_replies_and_returns_nothing_to_send() {
         let decision = Decision::alone();
-        let work: Work = Box::pin(async {
+        let job: Job = Box::pin(async {
             tokio::time::sleep(Duration::from_millis(100)).await;
-            Some(prepared("quick"))
+            Some(ready("quick"))
         });
-        let late = race(
-            work,
-            &decision,
-            Instant::now() + Duration::from_millis(4500),
-        )
-        .await;
+        let late = race(job, &decision, Instant::now() + Duration::from_millis(4500)).await;
         assert!(late.is_none());
         assert_eq!(
             decision.slot().settled().await,
@@ -139,13 +115,14 @@ mod tests {
         let decision = Decision::alone();
         let slot = decision.slot();
         let start = Instant::now();
-        let work: Work = Box::pin(async {
+        let job: Job = Box::pin(async {
             tokio::time::sleep(Duration::from_secs(6)).await;
-            Some(prepared("late"))
+            Some(ready("late"))
         });
-        let racing = tokio::spawn(async move {
-            race(work, &decision, start + Duration::from_millis(4500)).await
-        });
+        let racing =
+            tokio::spawn(
+                async move { race(job, &decision, start + Duration::from_millis(4500)).await },
+            );
         assert_eq!(slot.settled().await, Fate::Deferred);
         assert_eq!(start.elapsed(), Duration::from_millis(4500));
         let late = racing.await.unwrap().expect("the late reply");

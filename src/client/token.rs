@@ -125,12 +125,11 @@ impl Client {
         if inner.appid.is_empty() || inner.secret.expose().is_empty() {
             return Err(ClientError::NoCredentials);
         }
-        let key = format!("token:{}", inner.appid);
+        let key = inner.store.token_key();
         let now = unix_now();
         // A token an earlier run stored and WeChat has not refused: no fetch after a restart.
         if !force
-            && let Some(store) = &inner.store
-            && let Some(record) = store.get(&key)
+            && let Some(record) = inner.store.get(&key)
             && record.expires_at > now
         {
             return Ok(Issued {
@@ -139,24 +138,19 @@ impl Client {
             });
         }
         let issued = self.request_token(force).await?;
-        if let Some(store) = &inner.store {
-            let expires_at = now + issued.expires_in;
-            let record = Record {
-                value: issued.access_token.clone(),
-                created_at: now,
-                expires_at,
-            };
-            store.put(&key, &record);
-        }
+        let record = Record {
+            value: issued.access_token.clone(),
+            created_at: now,
+            expires_at: now + issued.expires_in,
+        };
+        inner.store.put(&key, &record);
         Ok(issued)
     }
 
     /// Drops a stored token WeChat refused, so no restart picks it up again.
     pub(super) fn forget_stored_token(&self, refused: &str) {
-        let Some(store) = &self.inner.store else {
-            return;
-        };
-        let key = format!("token:{}", self.inner.appid);
+        let store = &self.inner.store;
+        let key = store.token_key();
         if store
             .get(&key)
             .is_some_and(|record| record.value == refused)

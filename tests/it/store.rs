@@ -11,7 +11,6 @@ use wxbot::config::Backend;
 use wxbot::emulator::{Emulator, Fault};
 use wxbot::media::MediaCache;
 use wxbot::prelude::*;
-use wxbot::store::Record;
 use wxbot::testing::{self, TestResponse, text_message};
 use wxbot::{Bot, Config};
 
@@ -40,11 +39,11 @@ fn setup(name: &str, tune: impl FnOnce(&mut Config)) -> Setup {
 }
 
 impl Setup {
-    /// A fresh process's view: a new client and cache over the same configuration.
+    /// A fresh process's view: a new bot over the same configuration, which opens the
+    /// store and hands it to its client and media cache.
     fn restart(&self) -> (Client, MediaCache) {
-        let client = Client::new(&self.config);
-        let cache = MediaCache::new(client.clone(), &self.config.media);
-        (client, cache)
+        let bot = Bot::new(&self.config, Router::new()).expect("bot");
+        (bot.client().clone(), bot.media().clone())
     }
 
     /// A new process resolves the demo image; its cache and the id.
@@ -192,6 +191,14 @@ impl Binary {
     fn token_fetches(&self) -> usize {
         self.emulator.count("/cgi-bin/token")
     }
+}
+
+/// A stored token or media id, as the file store writes it.
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+struct Record {
+    value: String,
+    created_at: u64,
+    expires_at: u64,
 }
 
 /// The record in `file`.

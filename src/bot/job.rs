@@ -1,31 +1,43 @@
-//! A message's work — handler, media, rendering — and the customer-service send of a reply
-//! that missed the deadline.
+//! A message's [`Job`] — handler, media, rendering — making its reply [`Ready`], and the
+//! customer-service send of a reply that missed the deadline.
 
+use std::future::Future;
 use std::panic::AssertUnwindSafe;
+use std::pin::Pin;
 use std::sync::Arc;
 
 use futures_util::FutureExt as _;
 
 use super::Bot;
-use super::deadline::Prepared;
 use crate::client::{ClientError, SendError};
 use crate::clock::unix_now;
 use crate::message::{Header, Incoming};
 use crate::reply::{MediaSource, Reply, render};
 use crate::router::HandlerFuture;
 
+/// A reply ready to go: resolved media, and its XML.
+#[derive(Debug)]
+pub(crate) struct Ready {
+    /// The reply with every media file replaced by its id.
+    pub(crate) reply: Reply,
+    /// The handler's reply as it named its files, kept only when it named any: an expired id
+    /// at send time is uploaded again from here.
+    pub(crate) original: Option<Reply>,
+    /// The passive reply XML.
+    pub(crate) xml: String,
+}
+
+/// A message's job: handler, media, rendering; `None` when there is nothing to send.
+pub(crate) type Job = Pin<Box<dyn Future<Output = Option<Ready>> + Send>>;
+
 impl<S: Clone + Send + Sync + 'static> Bot<S> {
     /// Runs the handler, resolves its media and renders the reply. A failure anywhere —
     /// error, panic, unresolvable media — is logged once and means no reply.
-    pub(super) async fn work(
-        self,
-        message: Arc<Incoming>,
-        handler: HandlerFuture,
-    ) -> Option<Prepared> {
+    pub(super) async fn run(self, message: Arc<Incoming>, handler: HandlerFuture) -> Option<Ready> {
         let failure = match AssertUnwindSafe(handler).catch_unwind().await {
             Ok(Ok(None)) => return None,
-            Ok(Ok(Some(reply))) => match self.prepare(&message, reply).await {
-                Ok(prepared) => return Some(prepared),
+            Ok(Ok(Some(reply))) => match self.make_ready(&message, reply).await {
+                Ok(ready) => return Some(ready),
                 Err(failure) => failure,
             },
             Ok(Err(err)) => format!("handler failed: {err}"),
@@ -35,7 +47,7 @@ impl<S: Clone + Send + Sync + 'static> Bot<S> {
         None
     }
 
-    async fn prepare(&self, message: &Incoming, reply: Reply) -> Result<Prepared, String> {
+    async fn make_ready(&self, message: &Incoming, reply: Reply) -> Result<Ready, String> {
         let original = names_files(&reply).then(|| reply.clone());
         let reply = self
             .inner
@@ -45,7 +57,7 @@ impl<S: Clone + Send + Sync + 'static> Bot<S> {
             .map_err(|err| err.to_string())?;
         let xml = render(&message.header, &reply, unix_now())
             .map_err(|err| format!("reply cannot be sent: {err}"))?;
-        Ok(Prepared {
+        Ok(Ready {
             reply,
             original,
             xml,
@@ -54,7 +66,7 @@ impl<S: Clone + Send + Sync + 'static> Bot<S> {
 
     /// Sends a reply that missed the deadline through the customer-service API, once; an
     /// expired media id (40007) is uploaded again and the send retried once.
-    pub(super) async fn send_late(&self, message: &Incoming, late: Prepared) {
+    pub(super) async fn send_late(&self, message: &Incoming, late: Ready) {
         let to = &message.header.from;
         let client = &self.inner.client;
         let mut result = client.send_reply(to, &late.reply).await;
