@@ -258,9 +258,10 @@ impl Client {
         path: &str,
         request: reqwest::RequestBuilder,
     ) -> Result<(String, Bytes), ClientError> {
-        let http = |source| ClientError::Http {
+        // The URL carries the secret (token fetch) or the access token: never in an error.
+        let http = |source: reqwest::Error| ClientError::Http {
             path: path.to_owned(),
-            source,
+            source: source.without_url(),
         };
         let response = request.send().await.map_err(http)?;
         let status = response.status().as_u16();

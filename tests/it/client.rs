@@ -313,3 +313,25 @@ async fn a_refused_stable_token_is_replaced_by_a_forced_refresh() {
         "the retry used a new one, not the stable one handed back"
     );
 }
+
+#[tokio::test]
+async fn a_failed_connection_names_neither_the_secret_nor_the_token() {
+    // Nothing listens on a port the test just freed: every call fails to connect.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .expect("a free port")
+        .port();
+    let emulator = Emulator::start().expect("emulator");
+    let mut config = config(&emulator);
+    config.api.base_url = format!("http://127.0.0.1:{port}");
+    let err = Client::new(&config).access_token().await.unwrap_err();
+    let mut chain = format!("{err} {err:?}");
+    let mut source = std::error::Error::source(&err);
+    while let Some(cause) = source {
+        chain.push_str(&format!(" {cause} {cause:?}"));
+        source = cause.source();
+    }
+    assert!(!chain.contains(wxbot::emulator::SECRET), "{chain}");
+    assert!(!chain.contains("secret="), "{chain}");
+    assert!(chain.contains("/cgi-bin/token"), "the path is named: {chain}");
+}
