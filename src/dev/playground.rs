@@ -112,6 +112,9 @@ impl Playground {
         let emulator =
             Emulator::with_account(&config.account.appid, config.account.secret.expose())?;
         config.api.base_url = emulator.base_url();
+        // The emulator's tokens and media ids mean nothing to WeChat: kept in memory, so
+        // they never reach the account's real store for `serve` to hand out later.
+        config.store.backend = crate::config::Backend::Memory;
         let bot = crate::bot::Bot::new(&config, router)?;
         let listener = bind(options.port)?;
         let base = format!("http://{}", listener.local_addr()?);

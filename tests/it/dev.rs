@@ -494,3 +494,19 @@ fn the_command_has_help() {
         assert!(help.contains(flag), "{flag}: {help}");
     }
 }
+
+#[actix_web::test]
+async fn the_emulators_ids_never_reach_the_accounts_file_store() {
+    let dir = TempDir::new("dev-store");
+    let state = dir.0.join("state");
+    let mut config = config();
+    config.store.backend = wxbot::config::Backend::File;
+    config.store.path = state.clone();
+    config.media.assets_dir = crate::common::ASSETS.into();
+    let playground = demo_playground(config);
+    let answer = text(&playground, "image").await;
+    assert_eq!(answer["reply"]["kind"], "image", "{answer}");
+    let stored = std::fs::read_dir(&state).map_or(0, Iterator::count);
+    assert_eq!(stored, 0, "the playground wrote to {}", state.display());
+    playground.stop().await;
+}
