@@ -67,6 +67,10 @@ pub enum CallbackError {
     /// A required query parameter is missing (URL verification).
     #[error("missing query parameter {0}")]
     Missing(&'static str),
+    /// `safe` mode takes encrypted requests only, and this one is not (`encrypt_type=aes`
+    /// missing): like a bad signature, it proves nothing about the sender.
+    #[error("account.mode is safe but the request is not encrypted (no encrypt_type=aes)")]
+    NotEncrypted,
     /// The signature is missing or does not match.
     #[error("bad or missing signature")]
     BadSignature,
@@ -93,7 +97,9 @@ impl CallbackError {
     /// for anything else that is not a WeChat message.
     pub fn status(&self) -> u16 {
         match self {
-            Self::BadSignature | Self::Crypto(CryptoError::BadSignature) => 403,
+            Self::BadSignature | Self::NotEncrypted | Self::Crypto(CryptoError::BadSignature) => {
+                403
+            }
             Self::TooLarge { .. } => 413,
             Self::Missing(_) | Self::Body(_) | Self::Parse(_) | Self::Crypto(_) => 400,
         }
@@ -166,7 +172,7 @@ impl<S: Clone + Send + Sync + 'static> Bot<S> {
         let encrypted = query.encrypt_type.as_deref() == Some("aes");
         match (self.crypt(), self.config().account.mode) {
             (Some(crypt), _) if encrypted => Ok(Some(crypt)),
-            (_, Mode::Safe) => Err(CallbackError::BadSignature),
+            (_, Mode::Safe) => Err(CallbackError::NotEncrypted),
             _ => Ok(None),
         }
     }

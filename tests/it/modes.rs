@@ -77,7 +77,13 @@ async fn each_sealed_reply_is_fresh() {
 #[actix_web::test]
 async fn safe_mode_refuses_a_plain_request_with_403() {
     let (bot, _) = bot(Mode::Safe);
-    assert_eq!(bot.send(&text_message("plain")).await.status, 403);
+    let answer = bot.send(&text_message("plain")).await;
+    assert_eq!(answer.status, 403);
+    assert!(
+        answer.body.contains("not encrypted"),
+        "says why: {}",
+        answer.body
+    );
 }
 
 #[actix_web::test]
