@@ -1,8 +1,8 @@
 //! The plain-mode hot path without the network: parse a text message, render the echo, and
-//! the whole callback (signature, parse, route, dedupe, handler, render) of the demo bot.
+//! the whole callback (signature, parse, route, dedupe, handler, render) of a text echo bot.
 //!
 //! `cargo bench --bench hot_path` prints nanoseconds per operation. The load benchmark of the
-//! whole server, beside the peers, is `../shared/bench` (see its README).
+//! whole server over HTTP is a separate harness (the README's Performance section).
 
 mod common;
 
