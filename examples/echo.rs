@@ -13,5 +13,5 @@ async fn echo(text: Text) -> String {
 }
 
 fn main() -> std::process::ExitCode {
-    wxbot::cli::main(|| Router::new().text_exact("ping", pong).on(echo))
+    wxbot::run(|| Router::new().text_exact("ping", pong).on(echo))
 }

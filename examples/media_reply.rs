@@ -3,7 +3,7 @@
 //!
 //! Run: `WXBOT_ACCOUNT__TOKEN=… WXBOT_ACCOUNT__APPID=… WXBOT_ACCOUNT__SECRET=… cargo run --example media_reply -- serve`
 
-use wxbot::client::Downloaded;
+use wxbot::Downloaded;
 use wxbot::prelude::*;
 
 /// `cat` → a picture from `media.assets_dir`.
@@ -20,5 +20,5 @@ async fn save(ctx: Ctx, image: Image) -> Result<String, HandlerError> {
 }
 
 fn main() -> std::process::ExitCode {
-    wxbot::cli::main(|| Router::new().text_exact("cat", cat).on(save))
+    wxbot::run(|| Router::new().text_exact("cat", cat).on(save))
 }

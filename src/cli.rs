@@ -14,6 +14,7 @@ use crate::config::Config;
 use crate::endpoint;
 use crate::logs;
 use crate::router::Router;
+use crate::shutdown::shutdown_signal;
 
 /// A WeChat Official Account bot.
 #[derive(Debug, Parser)]
@@ -80,14 +81,14 @@ pub fn main<S: Clone + Send + Sync + 'static>(router: fn() -> Router<S>) -> Exit
 
 /// Binds `server.bind`, prints `listening on http://ADDR:PORT` as the first stdout line, and
 /// serves until Ctrl-C or SIGTERM (see [`serve_until`]).
-pub async fn serve<S: Clone + Send + Sync + 'static>(bot: Bot<S>) -> std::io::Result<()> {
+pub(crate) async fn serve<S: Clone + Send + Sync + 'static>(bot: Bot<S>) -> std::io::Result<()> {
     serve_until(bot, shutdown_signal()).await
 }
 
 /// Serves until `shutdown` completes, then shuts down without losing replies: it stops
 /// accepting connections, waits up to `server.shutdown_timeout_secs` for replies still on
 /// their way through customer service (logging any it abandons), and returns.
-pub async fn serve_until<S: Clone + Send + Sync + 'static>(
+pub(crate) async fn serve_until<S: Clone + Send + Sync + 'static>(
     bot: Bot<S>,
     shutdown: impl Future<Output = ()> + 'static,
 ) -> std::io::Result<()> {
@@ -130,23 +131,4 @@ pub async fn serve_until<S: Clone + Send + Sync + 'static>(
         tracing::warn!(abandoned, "late replies abandoned at shutdown");
     }
     Ok(())
-}
-
-/// Ctrl-C, or SIGTERM where there are signals; `serve` and `dev` stop on it.
-pub(crate) async fn shutdown_signal() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        if let Ok(mut term) = signal(SignalKind::terminate()) {
-            tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
-                _ = term.recv() => {}
-            }
-            return;
-        }
-    }
-    // Without a handler there is nothing to wait for but the process's end.
-    if tokio::signal::ctrl_c().await.is_err() {
-        std::future::pending::<()>().await;
-    }
 }

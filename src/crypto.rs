@@ -1,6 +1,6 @@
 //! Safe and compatible mode (WXBizMsgCrypt): opening encrypted callbacks and sealing replies.
 //!
-//! This module owns the cryptography of DESIGN §6 "Safe mode": decoding the EncodingAESKey,
+//! This module owns WeChat's message cryptography: decoding the EncodingAESKey,
 //! `msg_signature`, AES-256-CBC with WeChat's framing and its PKCS#7 padding to 32 bytes, the
 //! appid check, and the encrypted reply envelope. It leaves to others which mode applies to a
 //! request and the status codes (`endpoint`), and parsing the decrypted XML, with the same
@@ -8,6 +8,8 @@
 
 mod envelope;
 mod frame;
+#[cfg(test)]
+mod tests;
 
 use std::borrow::Cow;
 use std::fmt;
@@ -123,7 +125,6 @@ pub enum CryptoError {
 ///
 /// ```
 /// use wxbot::crypto::{MsgCrypt, find_encrypt};
-/// use wxbot::signature;
 ///
 /// let key = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG";
 /// let crypt = MsgCrypt::new(key, "testtoken", "wx0123456789abcdef")?;
@@ -132,7 +133,7 @@ pub enum CryptoError {
 /// let reply = "<xml><Content><![CDATA[hi]]></Content></xml>";
 /// let sealed = crypt.seal(reply, "1700000000", "abc123");
 /// let encrypt = find_encrypt(sealed.as_bytes())?;
-/// let msg_signature = signature::sign(&mut ["testtoken", "1700000000", "abc123", &encrypt]);
+/// let msg_signature = crypt.msg_signature("1700000000", "abc123", &encrypt);
 /// assert_eq!(crypt.open(&msg_signature, "1700000000", "abc123", &encrypt)?, reply);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
@@ -232,7 +233,7 @@ impl MsgCrypt {
     /// # Panics
     ///
     /// If `xml` is 4 GiB or longer: the frame's length field is a `u32`.
-    pub fn encrypt(&self, xml: &str, random: &[u8; 16]) -> String {
+    pub(crate) fn encrypt(&self, xml: &str, random: &[u8; 16]) -> String {
         let mut frame = frame::build(random, xml, &self.appid);
         // The frame is whole 32-byte pad blocks, so whole AES blocks: no tail.
         let (blocks, _) = aes::Block::slice_as_chunks_mut(&mut frame);
@@ -243,7 +244,7 @@ impl MsgCrypt {
 
     /// The XML inside a base64 ciphertext, once its padding, length field, appid and UTF-8
     /// hold. It does not check `msg_signature`: [`open`](Self::open) does, then calls this.
-    pub fn decrypt(&self, encrypt: &str) -> Result<String, CryptoError> {
+    pub(crate) fn decrypt(&self, encrypt: &str) -> Result<String, CryptoError> {
         let mut frame = STANDARD
             .decode(encrypt)
             .map_err(|err| CryptoError::Base64 {

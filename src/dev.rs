@@ -54,6 +54,7 @@
 mod account;
 mod api;
 mod callback_xml;
+#[cfg(feature = "cli")]
 mod cli;
 mod error;
 mod hub;
@@ -66,6 +67,6 @@ mod shared;
 mod stream;
 mod view;
 
-pub use cli::dev_config;
+#[cfg(feature = "cli")]
 pub(crate) use cli::main;
 pub use playground::{DEFAULT_PORT, Options, Playground};

@@ -16,7 +16,7 @@
 //! async fn echo(text: Text) -> String { text.content }
 //!
 //! fn main() -> std::process::ExitCode {
-//!     wxbot::cli::main(|| Router::new().text_exact("ping", pong).on(echo))
+//!     wxbot::run(|| Router::new().text_exact("ping", pong).on(echo))
 //! }
 //! ```
 //!
@@ -27,16 +27,17 @@
 //! [`message::Image`], [`message::Click`], … or [`message::Incoming`] for every message.
 //! The return type `R` ([`IntoReply`]) is a [`Reply`], a `String` or `&'static str` (text),
 //! `()` or `None` (`success`), or a `Result` whose error is logged and answered `success`.
-//! Routes are tried in order and the first match wins; a route after a catch-all, or a bad
-//! regex, stops the bot at start-up ([`RouterError`]).
+//! Routes are tried in order and the first match wins; a route that can never run (after a
+//! catch-all, or hidden by a wider route on the same type), or a bad regex, stops the bot at
+//! start-up ([`RouterError`]).
 //!
 //! ## Media replies
 //!
-//! `Reply::image("cat.jpg")` names a file under `media.assets_dir`; the [`media::MediaCache`]
+//! `Reply::image("cat.jpg")` names a file under `media.assets_dir`; the [`MediaCache`]
 //! uploads it on first use (checked against the upload limits first), reuses the `media_id`
 //! while it lives and uploads again before it expires, one upload however many requests ask.
 //! A [`MediaId`] is used as it is. Handlers reach the API through [`Ctx::api`]
-//! ([`client::Client`]: download, customer-service sends, typing).
+//! ([`Client`]: download, customer-service sends, typing).
 //!
 //! ## Errors and the 5-second rule
 //!
@@ -58,36 +59,56 @@
 //! [`Config`]: `wxbot.toml`, overridden by `WXBOT_<SECTION>__<KEY>` variables; `account.mode`
 //! selects plain, compatible or safe ([`crypto`]) message encryption.
 
-mod callback;
-pub mod cli;
-pub mod client;
+//!
+//! ## Features
+//!
+//! All on by default: `cli` ([`run`]: the `serve` and `dev` commands), `dev` (the playground),
+//! `emulator` (a local WeChat API), `testing` (the test kit). An app that mounts the endpoint
+//! in its own server needs none of them (`default-features = false`).
+
+// Public namespaces: what a bot author names by path.
 pub mod config;
 pub mod crypto;
+#[cfg(feature = "dev")]
 pub mod dev;
+#[cfg(feature = "emulator")]
 pub mod emulator;
 pub mod endpoint;
-pub mod media;
 pub mod message;
 pub mod prelude;
 pub mod reply;
-pub mod signature;
-pub mod store;
+#[cfg(feature = "testing")]
 pub mod testing;
 
+// The engine room, in layers (ARCHITECTURE.md); what users need is re-exported below.
 mod bot;
+mod callback;
+#[cfg(feature = "cli")]
+mod cli;
+mod client;
 mod clock;
 mod error;
 mod ids;
+#[cfg(feature = "cli")]
 mod logs;
+mod media;
 mod router;
 mod secret;
+#[cfg(feature = "cli")]
+mod shutdown;
+mod signature;
+mod store;
 mod xml;
 
 pub use bot::{Answer, Bot};
 pub use callback::{CallbackError, CallbackQuery, Handled};
+#[cfg(feature = "cli")]
+pub use cli::main as run;
+pub use client::{ApiError, Client, ClientError, Downloaded, SendError, Uploaded};
 pub use config::{Config, ConfigError};
 pub use error::{Error, Result};
 pub use ids::{MediaId, MediaKind, MsgId, OpenId};
+pub use media::{LimitError, MediaCache, MediaError};
 pub use reply::Reply;
 pub use router::{Ctx, FromIncoming, Handler, HandlerError, IntoReply, Router, RouterError};
 pub use secret::Secret;

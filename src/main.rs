@@ -6,5 +6,5 @@
 mod handlers;
 
 fn main() -> std::process::ExitCode {
-    wxbot::cli::main(handlers::router)
+    wxbot::run(handlers::router)
 }

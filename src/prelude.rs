@@ -4,8 +4,8 @@ pub use crate::ids::{MediaId, MsgId, OpenId};
 pub use crate::message::{
     Click, Coord, Event, Header, Image, Incoming, KfSession, Kind, Link, Location, LocationReport,
     LocationSelect, MassSendJobFinish, Pictures, PublishJobFinish, Scan, ScanCode, Subscribe,
-    SubscribeMsg, TemplateSendJobFinish, Text, Video, View, ViewMiniprogram, Voice,
+    SubscribeMsg, SubscribeMsgItem, TemplateSendJobFinish, Text, Unknown, Video, View,
+    ViewMiniprogram, Voice,
 };
 pub use crate::reply::{Article, MediaSource, Reply};
-pub use crate::router::Ctx;
-pub use crate::router::{FromIncoming, HandlerError, IntoReply, Router};
+pub use crate::router::{Ctx, FromIncoming, HandlerError, IntoReply, Router};

@@ -5,19 +5,15 @@
 
 use sha1::{Digest, Sha1};
 
-/// The lowercase hex `sha1` of the parts, sorted bytewise and joined without separators.
-///
-/// ```
-/// let sig = wxbot::signature::sign(&mut ["testtoken", "1700000000", "abc123"]);
-/// assert_eq!(sig, "14868ea7d291f628c164a0e57f9a7da1bade4e37");
-/// ```
-pub fn sign(parts: &mut [&str]) -> String {
+/// The lowercase hex `sha1` of the parts, sorted bytewise and joined without separators
+/// (`testtoken`, `1700000000`, `abc123` → `14868ea7d291f628c164a0e57f9a7da1bade4e37`).
+pub(crate) fn sign(parts: &mut [&str]) -> String {
     let hex = hex(&digest(parts));
     hex.iter().map(|&b| char::from(b)).collect()
 }
 
 /// Whether `signature` (hex, any case) is the signature of `parts`, compared in constant time.
-pub fn verify(parts: &mut [&str], signature: &str) -> bool {
+pub(crate) fn verify(parts: &mut [&str], signature: &str) -> bool {
     // On the stack: this runs on every callback.
     let expected = hex(&digest(parts));
     let given = signature.as_bytes();
@@ -55,7 +51,7 @@ fn hex(bytes: &[u8; 20]) -> [u8; 40] {
 mod tests {
     use super::*;
 
-    // The known answer of DESIGN §7: join `1700000000abc123testtoken`.
+    // A known answer: the sorted parts join to `1700000000abc123testtoken`.
     const KNOWN: &str = "14868ea7d291f628c164a0e57f9a7da1bade4e37";
 
     #[test]

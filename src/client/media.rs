@@ -80,8 +80,8 @@ impl Client {
     /// Downloads temporary media: a file's bytes, or a video's URL.
     ///
     /// ```no_run
-    /// # async fn demo(ctx: wxbot::Ctx, image: wxbot::prelude::Image) -> Result<(), wxbot::client::ClientError> {
-    /// use wxbot::client::Downloaded;
+    /// # async fn demo(ctx: wxbot::Ctx, image: wxbot::prelude::Image) -> Result<(), wxbot::ClientError> {
+    /// use wxbot::Downloaded;
     ///
     /// if let Downloaded::File { bytes, .. } = ctx.api().download(&image.media_id).await? {
     ///     std::fs::write("received.jpg", &bytes).ok();

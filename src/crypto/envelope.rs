@@ -43,6 +43,7 @@ impl MsgCrypt {
     /// `xml` as WeChat POSTs it encrypted, with a fresh random prefix: the body and the
     /// `msg_signature` for the query. The body is `<xml><ToUserName/><Encrypt/></xml>` (safe
     /// mode), or with `plaintext_too` `xml` itself with `<Encrypt>` added (compatible mode).
+    #[cfg(feature = "emulator")]
     pub(crate) fn seal_callback(
         &self,
         xml: &str,

@@ -9,7 +9,7 @@ use super::CryptoError;
 /// WXBizMsgCrypt pads to 32-byte blocks although AES's block is 16 (its `PKCS7Encoder`
 /// has `block_size = 32`); `cbc`'s own `Pkcs7` pads to 16, hence padding by hand.
 pub(super) const PAD_BLOCK: usize = 32;
-/// The random prefix: the sender's, never checked (DESIGN §6).
+/// The random prefix: the sender's, never checked.
 const RANDOM: usize = 16;
 /// The random prefix and the big-endian `u32` length of the XML.
 const HEADER: usize = RANDOM + 4;

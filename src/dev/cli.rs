@@ -6,10 +6,10 @@ use std::path::Path;
 use std::process::{Command, ExitCode, Stdio};
 
 use super::playground::{Options, Playground};
-use crate::cli::shutdown_signal;
 use crate::config::{Config, ConfigError};
 use crate::error::Error;
 use crate::router::Router;
+use crate::shutdown::shutdown_signal;
 
 /// `wxbot dev`: starts the playground, prints `playground on http://127.0.0.1:PORT/` as the
 /// first stdout line, optionally opens a browser, and runs until Ctrl-C or SIGTERM.
@@ -56,7 +56,7 @@ pub(crate) fn main<S: Clone + Send + Sync + 'static>(
 /// The configuration `wxbot dev` starts from: `file`, else `wxbot.toml` when it exists (both
 /// with the `WXBOT_…` overlay, as `serve` reads them), else the defaults with no account at
 /// all, which [`Playground::start`] makes up.
-pub fn dev_config(file: Option<&Path>) -> Result<Config, ConfigError> {
+pub(crate) fn dev_config(file: Option<&Path>) -> Result<Config, ConfigError> {
     match file {
         Some(path) => Config::load(Some(path)),
         None if Path::new("wxbot.toml").is_file() => Config::load(None),

@@ -1,5 +1,5 @@
-//! Customer-service messages: `/cgi-bin/message/custom/send` and `/cgi-bin/message/custom/typing`
-//! (DESIGN §6, "Customer service"). Accepted bodies are recorded for tests to read or await.
+//! Customer-service messages: `/cgi-bin/message/custom/send` and
+//! `/cgi-bin/message/custom/typing`. Accepted bodies are recorded for tests to read or await.
 
 use serde_json::{Map, Value};
 

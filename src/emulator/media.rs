@@ -1,5 +1,5 @@
 //! Temporary media: `/cgi-bin/media/upload`, `/cgi-bin/media/get` and the `video_url`
-//! downloads it hands out for videos (DESIGN §6, "Media").
+//! downloads it hands out for videos (WeChat's temporary-media API).
 
 use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
@@ -38,7 +38,7 @@ pub(super) fn upload(state: &State, request: &ApiRequest<'_>) -> Served {
     let filename = media.filename.as_deref().unwrap_or_default();
     let content_type = media.content_type.as_deref().unwrap_or(OCTET_STREAM);
     let upload = state.store_media(kind, filename, content_type, media.data.to_vec(), true);
-    // DESIGN §6: a thumb's id comes back under `thumb_media_id`.
+    // As WeChat does: a thumb's id comes back under `thumb_media_id`.
     let id_key = if kind == MediaKind::Thumb {
         "thumb_media_id"
     } else {

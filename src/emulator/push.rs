@@ -1,6 +1,6 @@
 //! WeChat's side of the callback: sign (and in safe or compatible mode encrypt) a message as
 //! WeChat does, POST it to the bot, deliver it again when no answer comes within the cut-off
-//! (DESIGN §6, "Retries and the 5-second rule"), and open an encrypted answer. `wxbot dev`
+//! (WeChat waits 5 s, three deliveries in all), and open an encrypted answer. `wxbot dev`
 //! pushes every message of its chat page through this; the bot's answer is the caller's to
 //! read.
 

@@ -17,7 +17,7 @@ use super::script::Fault;
 use crate::clock::unix_now;
 use crate::ids::MediaKind;
 
-/// WeChat's `expires_in` for access tokens (DESIGN §6).
+/// WeChat's `expires_in` for access tokens: two hours.
 const DEFAULT_TOKEN_TTL: u64 = 7200;
 
 /// How a request's `access_token` fares.
@@ -138,7 +138,7 @@ impl State {
     }
 
     /// A new token and its `expires_in`. Earlier tokens keep working until they expire, as
-    /// WeChat's overlap after a refresh does (DESIGN §6).
+    /// WeChat's overlap after a refresh does (the old token stays valid for a few minutes).
     pub(super) fn issue_token(&self) -> (String, u64) {
         let mut inner = self.lock();
         inner.issued += 1;

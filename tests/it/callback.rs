@@ -1,4 +1,4 @@
-//! CONTRACT §4.2 over HTTP: every row of the status table, hostile bodies, handler failures.
+//! The callback over HTTP: every row of the status table, hostile bodies, handler failures.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -1,4 +1,4 @@
-//! CONTRACT §1–2 through the real binary: help, config errors (exit 2, one line naming the
+//! The command line and configuration through the real binary: help, config errors (exit 2, one line naming the
 //! key), the port-0 line, the environment overlay, the per-request log line, closed output
 //! pipes, and SIGTERM with and without a late reply on its way.
 

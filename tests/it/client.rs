@@ -4,9 +4,9 @@
 use std::sync::Arc;
 
 use wxbot::MediaKind;
-use wxbot::client::{Client, ClientError, Downloaded, SendError};
 use wxbot::emulator::{Emulator, Fault};
 use wxbot::prelude::*;
+use wxbot::{Client, ClientError, Downloaded, SendError};
 
 use crate::common::{config, next_sent};
 
@@ -333,5 +333,8 @@ async fn a_failed_connection_names_neither_the_secret_nor_the_token() {
     }
     assert!(!chain.contains(wxbot::emulator::SECRET), "{chain}");
     assert!(!chain.contains("secret="), "{chain}");
-    assert!(chain.contains("/cgi-bin/token"), "the path is named: {chain}");
+    assert!(
+        chain.contains("/cgi-bin/token"),
+        "the path is named: {chain}"
+    );
 }

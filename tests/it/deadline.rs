@@ -1,10 +1,10 @@
-//! CONTRACT §4.4: a reply not ready by `server.reply_deadline_ms` answers `success` at once
+//! The 5-second rule: a reply not ready by `server.reply_deadline_ms` answers `success` at once
 //! and goes out once through the customer-service API; nothing lost, nothing sent twice.
 //!
 //! Slow work is slow because the test holds it — a handler at [`Probe`]'s gate, an API call at
 //! a [`GatedApi`] — never because of a timer racing the deadline.
 
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use actix_web::http::StatusCode;
@@ -426,47 +426,4 @@ async fn an_upload_failing_after_the_deadline_sends_nothing_and_is_logged_and_se
     assert_eq!(emulator.count(UPLOAD), 1);
     let after = bot.send(&text_message("after")).await;
     assert_eq!(after.text().as_deref(), Some("done: after"));
-}
-
-#[actix_web::test]
-async fn shutdown_waits_for_a_pending_late_reply() {
-    let (logs, _guard) = Logs::capture();
-    let emulator = Emulator::start().expect("emulator");
-    let probe = Probe::new();
-    let mut config = config(&emulator);
-    config.server.bind = "127.0.0.1:0".to_owned();
-    config.server.reply_deadline_ms = 200;
-    let bot = wxbot::Bot::new(&config, Router::with_state(probe.clone()).on(slow)).expect("bot");
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let mut server = actix_web::rt::spawn(wxbot::cli::serve_until(bot.clone(), async {
-        let _ = stopped.await;
-    }));
-    // A message to the same bot misses its deadline; its late reply is held.
-    let answer = bot.dispatch(Arc::new(
-        wxbot::message::parse(text_message("bye").as_bytes()).expect("parse"),
-    ));
-    assert_eq!(answer.await, wxbot::Answer::Success);
-    stop.send(()).expect("stop");
-    logs.line("shutting down").await;
-    // Stopping takes a few milliseconds without anything to wait for; while the reply is
-    // held the server must not return at all. (A correct server cannot fail this at any
-    // machine speed; a server that does not wait fails it unless its stop takes 1 s.)
-    let early = tokio::time::timeout(Duration::from_secs(1), &mut server).await;
-    assert!(
-        early.is_err(),
-        "the server returned with a late reply pending"
-    );
-    assert!(emulator.sent().is_empty());
-    probe.open();
-    server.await.expect("join").expect("served");
-    assert_eq!(
-        emulator.sent().len(),
-        1,
-        "the late reply went out before the server stopped"
-    );
-    assert_eq!(emulator.sent()[0]["text"]["content"], "done: bye");
-    assert_eq!(
-        logs.lines("late reply sent through customer service").len(),
-        1
-    );
 }

@@ -1,4 +1,4 @@
-//! CONTRACT §4.3: a repeated delivery never runs the handler again and gets the first
+//! Retries: a repeated delivery never runs the handler again and gets the first
 //! delivery's reply, waiting for it while it is being made.
 
 use std::sync::Arc;

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 use tokio::sync::{Semaphore, watch};
-use wxbot::client::Client;
+use wxbot::Client;
 use wxbot::dev::{Options, Playground};
 use wxbot::prelude::*;
 use wxbot::testing::config;

@@ -12,6 +12,7 @@ const LAYERS: &[(&str, &[&str])] = &[
         &[
             "clock",
             "secret",
+            "shutdown",
             "xml",
             "ids",
             "signature",

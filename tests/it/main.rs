@@ -19,8 +19,6 @@ mod callback;
 mod cli;
 /// The API client against the emulator: tokens, retries, media, sends.
 mod client;
-/// Safe mode: known answers from wechatpy, round trips, every failure.
-mod crypto;
 /// The reply deadline and the customer-service fallback, exactly once.
 mod deadline;
 /// Retries never rerun a handler and get the first reply.

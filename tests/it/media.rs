@@ -1,13 +1,13 @@
 //! The upload-on-demand cache against the emulator, with real files: single-flight, reuse,
-//! refresh, content keys, limits; and the demo bot's media rows (CONTRACT §5).
+//! refresh, content keys, limits; and the demo bot's media rows (the README's table).
 
 use std::path::Path;
 
+use wxbot::Client;
 use wxbot::MediaKind;
-use wxbot::client::Client;
 use wxbot::emulator::{Emulator, Fault};
-use wxbot::media::{MediaCache, MediaError};
 use wxbot::testing::text_message;
+use wxbot::{MediaCache, MediaError};
 
 use crate::common::{ASSETS, TempDir, config, demo_bot_with, demo_config};
 

@@ -1,4 +1,4 @@
-//! CONTRACT §4.2 in `safe` and `compatible` modes: encrypted requests open, replies are
+//! The callback in `safe` and `compatible` modes: encrypted requests open, replies are
 //! sealed, and every failure has its status (and, through the real binary, its logged cause);
 //! `success` stays plain.
 
@@ -149,9 +149,14 @@ fn encrypt_of(body: &str) -> &str {
 /// `query` with a `msg_signature` valid for the ciphertext in `body`.
 fn resign(config: &wxbot::Config, query: &CallbackQuery, body: &str) -> CallbackQuery {
     let encrypt = encrypt_of(body);
-    let token = config.account.token.expose();
-    let msg_signature =
-        wxbot::signature::sign(&mut [token, testing::TIMESTAMP, testing::NONCE, encrypt]);
+    let account = &config.account;
+    let crypt = MsgCrypt::new(
+        account.encoding_aes_key.expose(),
+        account.token.expose(),
+        &account.appid,
+    )
+    .expect("key");
+    let msg_signature = crypt.msg_signature(testing::TIMESTAMP, testing::NONCE, encrypt);
     let mut query = query.clone();
     query.msg_signature = Some(msg_signature);
     query

@@ -5,11 +5,11 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use wxbot::Client;
+use wxbot::MediaCache;
 use wxbot::MediaKind;
-use wxbot::client::Client;
 use wxbot::config::Backend;
 use wxbot::emulator::{Emulator, Fault};
-use wxbot::media::MediaCache;
 use wxbot::prelude::*;
 use wxbot::testing::{self, TestResponse, text_message};
 use wxbot::{Bot, Config};

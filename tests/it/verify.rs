@@ -2,9 +2,9 @@
 //! parameter is missing.
 
 use actix_web::test::TestRequest;
+use wxbot::Bot;
 use wxbot::prelude::*;
 use wxbot::testing::{self, NONCE, TIMESTAMP};
-use wxbot::{Bot, signature};
 
 use crate::common::call;
 
@@ -14,7 +14,9 @@ async fn status_and_body(uri: &str) -> (u16, String) {
 }
 
 fn good_signature() -> String {
-    signature::sign(&mut [testing::TOKEN, TIMESTAMP, NONCE])
+    testing::signed(&testing::config())
+        .signature
+        .expect("a signature")
 }
 
 #[actix_web::test]

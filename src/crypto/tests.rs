@@ -2,14 +2,14 @@
 //! wechatpy's `WeChatCrypto`): known ciphertexts and signatures, byte-identical encryption,
 //! round trips, and every way a ciphertext or key can be wrong, each with its own error.
 
+use super::{CryptoError, KeyError, MsgCrypt, find_encrypt};
+use crate::signature;
+use crate::xml::XmlError;
 use aes::Aes256;
 use aes::cipher::{BlockModeDecrypt, BlockModeEncrypt, KeyIvInit};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use serde::Deserialize;
-use wxbot::crypto::{CryptoError, KeyError, MsgCrypt, find_encrypt};
-use wxbot::message::XmlError;
-use wxbot::signature;
 
 #[derive(Debug, Deserialize)]
 struct Vectors {
@@ -55,7 +55,10 @@ impl Vector {
 }
 
 fn vectors() -> Vec<Vector> {
-    let json = wxbot::fixture!("crypto/vectors.json");
+    let json = include_str!(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/crypto/vectors.json"
+    ));
     serde_json::from_str::<Vectors>(json)
         .expect("vectors.json")
         .vectors
