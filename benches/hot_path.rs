@@ -1,5 +1,5 @@
-//! The plain-mode hot path without the network: parse a text message, render the echo, and
-//! the whole callback (signature, parse, route, dedupe, handler, render) of a text echo bot.
+//! The plain-mode hot path without the network: parse a text message, and the whole
+//! callback (signature, parse, route, dedupe, handler, render) of a text echo bot.
 //!
 //! `cargo bench --bench hot_path` prints nanoseconds per operation. The load benchmark of the
 //! whole server over HTTP is a separate harness (the README's Performance section).
@@ -12,7 +12,6 @@ use std::sync::Arc;
 use futures_util::FutureExt as _;
 use wxbot::message::parse;
 use wxbot::prelude::*;
-use wxbot::reply::render;
 use wxbot::{Answer, Bot, testing};
 
 use common::bench;
@@ -23,12 +22,8 @@ async fn echo(text: Text) -> String {
 
 fn main() {
     let body = testing::text_message("bench 1234567890 你好");
-    let message = parse(body.as_bytes()).expect("parses");
     println!("plain text echo, {} bytes of xml", body.len());
     bench("parse", || parse(black_box(body.as_bytes())));
-    bench("render", || {
-        render(&message.header, &Reply::text("bench 你好"), 1_700_000_000)
-    });
 
     let config = testing::config();
     let bot = Bot::new(&config, Router::new().on(echo)).expect("bot");

@@ -109,14 +109,7 @@ pub(crate) fn scan(xml: &str) -> Result<Fields<'_>, XmlError> {
     // A byte-order mark may lead the document; tags are located by offset below.
     let xml = xml.strip_prefix('\u{feff}').unwrap_or(xml);
     let mut reader = Reader::from_str(xml);
-    let mut fields = Fields {
-        leaves: Vec::with_capacity(8),
-    };
-    // Open elements: name, occurrence id, whether a child element was seen.
-    let mut open: Vec<(&str, u32, bool)> = Vec::with_capacity(4);
-    let mut text: Option<Cow<'_, str>> = None;
-    let mut next_id = 0u32;
-    let mut root_done = false;
+    let mut walk = Walk::new(xml);
     loop {
         // With text untrimmed, a tag starts exactly where the previous event ended.
         let at = reader.buffer_position() as usize;
@@ -125,83 +118,117 @@ pub(crate) fn scan(xml: &str) -> Result<Fields<'_>, XmlError> {
             reason: err.to_string(),
         })?;
         match event {
-            Event::Start(start) | Event::Empty(start) if root_done => {
-                let _ = start;
-                return Err(XmlError::Trailing);
-            }
-            Event::Start(start) => {
-                if open.len() >= MAX_DEPTH {
-                    return Err(XmlError::TooDeep(MAX_DEPTH));
-                }
-                let name = element_name(xml, at, start.name().as_ref())?;
-                if let Some(parent) = open.last_mut() {
-                    parent.2 = true;
-                }
-                open.push((name, next_id, false));
-                next_id += 1;
-                text = None;
-            }
-            Event::Empty(start) => {
-                let name = element_name(xml, at, start.name().as_ref())?;
-                if let Some(parent) = open.last_mut() {
-                    parent.2 = true;
-                }
-                match leaf(&open, name, Cow::Borrowed("")) {
-                    Some(leaf) => fields.leaves.push(leaf),
-                    None => root_done = true,
-                }
-            }
-            Event::End(_) => {
-                // check_end_names (on by default) guarantees the end matches the open element.
-                let (name, _, has_children) = open.pop().ok_or(XmlError::Trailing)?;
-                let value = text.take().unwrap_or_default();
-                match leaf(&open, name, value) {
-                    Some(leaf) if !has_children => fields.leaves.push(leaf),
-                    Some(_) => {}
-                    None => root_done = true,
-                }
-            }
-            Event::Text(raw) => {
-                let piece = raw.xml10_content();
-                if open.is_empty() {
-                    if !piece.trim().is_empty() {
-                        return Err(XmlError::Trailing);
-                    }
-                } else {
-                    append(&mut text, piece);
-                }
-            }
-            Event::CData(raw) => {
-                if open.is_empty() {
-                    return Err(XmlError::Trailing);
-                }
-                append(&mut text, raw.xml10_content());
-            }
+            Event::Start(_) | Event::Empty(_) if walk.root_done => return Err(XmlError::Trailing),
+            Event::Start(start) => walk.start(at, start.name().as_ref())?,
+            Event::Empty(start) => walk.empty(at, start.name().as_ref())?,
+            Event::End(_) => walk.end()?,
+            Event::Text(raw) => walk.text(raw.xml10_content(), true)?,
+            Event::CData(raw) => walk.text(raw.xml10_content(), false)?,
             Event::GeneralRef(reference) => {
-                if open.is_empty() {
-                    return Err(XmlError::Trailing);
-                }
-                append(&mut text, Cow::Owned(resolve(&reference)?.to_string()));
+                walk.text(Cow::Owned(resolve(&reference)?.to_string()), false)?;
             }
             // Never expanded, never allowed: no XXE, no billion laughs (answered 400).
             Event::DocType(_) => return Err(XmlError::DocType),
             Event::Decl(_) | Event::PI(_) | Event::Comment(_) => {}
-            Event::Eof => break,
+            Event::Eof => return walk.finish(reader.buffer_position()),
         }
     }
-    if !open.is_empty() {
-        return Err(XmlError::Malformed {
-            position: reader.buffer_position(),
-            reason: format!(
-                "unexpected end of input inside <{}>",
-                open[open.len() - 1].0
-            ),
-        });
+}
+
+/// The state of one walk: the leaves so far and the elements still open.
+struct Walk<'a> {
+    xml: &'a str,
+    fields: Fields<'a>,
+    /// Open elements: name, occurrence id, whether a child element was seen.
+    open: Vec<(&'a str, u32, bool)>,
+    /// The text of the innermost open element so far.
+    text: Option<Cow<'a, str>>,
+    next_id: u32,
+    root_done: bool,
+}
+
+impl<'a> Walk<'a> {
+    fn new(xml: &'a str) -> Self {
+        Self {
+            xml,
+            fields: Fields {
+                leaves: Vec::with_capacity(8),
+            },
+            open: Vec::with_capacity(4),
+            text: None,
+            next_id: 0,
+            root_done: false,
+        }
     }
-    if !root_done {
-        return Err(XmlError::Empty);
+
+    /// `<name>` at byte `at`.
+    fn start(&mut self, at: usize, name: &str) -> Result<(), XmlError> {
+        if self.open.len() >= MAX_DEPTH {
+            return Err(XmlError::TooDeep(MAX_DEPTH));
+        }
+        let name = element_name(self.xml, at, name)?;
+        self.mark_parent();
+        self.open.push((name, self.next_id, false));
+        self.next_id += 1;
+        self.text = None;
+        Ok(())
     }
-    Ok(fields)
+
+    /// `<name/>` at byte `at`: an empty leaf, or an empty root.
+    fn empty(&mut self, at: usize, name: &str) -> Result<(), XmlError> {
+        let name = element_name(self.xml, at, name)?;
+        self.mark_parent();
+        match leaf(&self.open, name, Cow::Borrowed("")) {
+            Some(leaf) => self.fields.leaves.push(leaf),
+            None => self.root_done = true,
+        }
+        Ok(())
+    }
+
+    /// `</name>`: check_end_names (on by default) guarantees it matches the open element.
+    fn end(&mut self) -> Result<(), XmlError> {
+        let (name, _, has_children) = self.open.pop().ok_or(XmlError::Trailing)?;
+        let value = self.text.take().unwrap_or_default();
+        match leaf(&self.open, name, value) {
+            Some(leaf) if !has_children => self.fields.leaves.push(leaf),
+            Some(_) => {}
+            None => self.root_done = true,
+        }
+        Ok(())
+    }
+
+    /// Text, CDATA or a resolved reference; outside the root only whitespace text may stand.
+    fn text(&mut self, piece: Cow<'a, str>, plain_text: bool) -> Result<(), XmlError> {
+        if !self.open.is_empty() {
+            append(&mut self.text, piece);
+            Ok(())
+        } else if plain_text && piece.trim().is_empty() {
+            Ok(())
+        } else {
+            Err(XmlError::Trailing)
+        }
+    }
+
+    /// The innermost open element has a child element: it is not a leaf.
+    fn mark_parent(&mut self) {
+        if let Some(parent) = self.open.last_mut() {
+            parent.2 = true;
+        }
+    }
+
+    /// The end of input at byte `position`: every element closed, one root seen.
+    fn finish(self, position: u64) -> Result<Fields<'a>, XmlError> {
+        if let Some((name, _, _)) = self.open.last() {
+            return Err(XmlError::Malformed {
+                position,
+                reason: format!("unexpected end of input inside <{name}>"),
+            });
+        }
+        if !self.root_done {
+            return Err(XmlError::Empty);
+        }
+        Ok(self.fields)
+    }
 }
 
 /// The leaf `name` closing inside the innermost open element; `None` for the root itself.
@@ -254,91 +281,4 @@ fn append<'a>(text: &mut Option<Cow<'a, str>>, piece: Cow<'a, str>) {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn leaves(xml: &str) -> Vec<(String, String, String)> {
-        let fields = scan(xml).unwrap();
-        fields
-            .leaves
-            .iter()
-            .map(|l| {
-                (
-                    l.name.to_owned(),
-                    l.parent.to_owned(),
-                    l.value.clone().into_owned(),
-                )
-            })
-            .collect()
-    }
-
-    #[test]
-    fn collects_leaves_with_parents() {
-        let got = leaves("<xml><A><![CDATA[x]]></A><G><B>1</B><C/></G></xml>");
-        let want = [("A", "xml", "x"), ("B", "G", "1"), ("C", "G", "")];
-        let want: Vec<_> = want
-            .iter()
-            .map(|(a, b, c)| ((*a).to_owned(), (*b).to_owned(), (*c).to_owned()))
-            .collect();
-        assert_eq!(got, want);
-    }
-
-    #[test]
-    fn decodes_predefined_and_char_references_and_keeps_spaces() {
-        let got = leaves("<xml><A> a &lt;&amp;&#x4E2D;&#20013; </A></xml>");
-        assert_eq!(got[0].2, " a <&中中 ");
-    }
-
-    #[test]
-    fn mixes_cdata_and_text() {
-        let got = leaves("<xml><A>x<![CDATA[]]]]><![CDATA[>]]>y</A></xml>");
-        assert_eq!(got[0].2, "x]]>y");
-    }
-
-    #[test]
-    fn refuses_what_contract_refuses() {
-        let doctype =
-            "<?xml version=\"1.0\"?><!DOCTYPE x [<!ENTITY a \"b\">]><xml><A>&a;</A></xml>";
-        assert!(matches!(scan(doctype), Err(XmlError::DocType)));
-        assert!(matches!(
-            scan("<xml><A>&a;</A></xml>"),
-            Err(XmlError::Entity(_))
-        ));
-        assert!(matches!(
-            scan("<xml></xml><xml></xml>"),
-            Err(XmlError::Trailing)
-        ));
-        assert!(matches!(scan("<xml></xml>junk"), Err(XmlError::Trailing)));
-        assert!(matches!(scan("<xml><A>"), Err(XmlError::Malformed { .. })));
-        assert!(matches!(
-            scan("<xml><A></B></xml>"),
-            Err(XmlError::Malformed { .. })
-        ));
-        assert!(matches!(scan("   "), Err(XmlError::Empty)));
-        let deep = format!(
-            "<xml>{}{}</xml>",
-            "<a>".repeat(100_000),
-            "</a>".repeat(100_000)
-        );
-        assert!(matches!(scan(&deep), Err(XmlError::TooDeep(_))));
-    }
-
-    #[test]
-    fn a_leading_byte_order_mark_is_accepted() {
-        assert_eq!(
-            leaves("\u{feff}<?xml version=\"1.0\"?><xml><A>x</A></xml>")[0].2,
-            "x"
-        );
-    }
-
-    #[test]
-    fn groups_split_repeated_parents() {
-        let xml = "<xml><E><List><T>1</T><S>a</S></List><List><T>2</T></List></E></xml>";
-        let fields = scan(xml).unwrap();
-        let groups = fields.groups("List");
-        assert_eq!(groups.len(), 2);
-        assert_eq!(groups[0].get("S"), Some("a"));
-        assert_eq!(groups[1].get("T"), Some("2"));
-        assert_eq!(groups[1].get("S"), None);
-    }
-}
+mod tests;

@@ -1,0 +1,138 @@
+//! Checking the configuration: every rule names its key, all problems are reported at once,
+//! and nothing here does I/O (the store is opened by the bot, the address bound by the server).
+
+use std::net::{SocketAddr, ToSocketAddrs};
+
+use super::{Config, ConfigError, Mode, ServerConfig};
+use crate::crypto::{KeyError, MsgCrypt, decode_key};
+
+impl Config {
+    /// Checks every key, reporting all problems at once.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let mut problems: Vec<String> = self
+            .rules()
+            .into_iter()
+            .filter(|(ok, _)| !ok)
+            .map(|(_, problem)| problem.to_owned())
+            .collect();
+        problems.extend(bind_problem(&self.server.bind));
+        if self.account.mode != Mode::Plain
+            && let Err(err) = decode_key(self.account.encoding_aes_key.expose())
+        {
+            problems.push(format!("account.encoding_aes_key: {err}"));
+        }
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(ConfigError { problems })
+        }
+    }
+
+    /// Every simple rule, as (holds, the problem when it does not): a flat table.
+    fn rules(&self) -> [(bool, &'static str); 11] {
+        let (server, account, api) = (&self.server, &self.account, &self.api);
+        let token = account.token.expose();
+        let token_ok =
+            (3..=32).contains(&token.len()) && token.bytes().all(|b| b.is_ascii_alphanumeric());
+        [
+            (
+                !token.is_empty(),
+                "account.token is missing (wxbot.toml [account] token, or WXBOT_ACCOUNT__TOKEN)",
+            ),
+            (
+                token.is_empty() || token_ok,
+                "account.token must be 3 to 32 letters or digits, as WeChat requires",
+            ),
+            (
+                account.mode == Mode::Plain || !account.appid.is_empty(),
+                "account.appid is required when account.mode is not \"plain\" (the ciphertext carries it)",
+            ),
+            (
+                server.path.starts_with('/'),
+                "server.path must start with /",
+            ),
+            (
+                server.body_limit_bytes > 0,
+                "server.body_limit_bytes must be positive",
+            ),
+            (
+                (1..5000).contains(&server.reply_deadline_ms),
+                "server.reply_deadline_ms must be between 1 and 4999 (WeChat waits 5 s)",
+            ),
+            (
+                api.base_url.starts_with("http://") || api.base_url.starts_with("https://"),
+                "api.base_url must be an http:// or https:// URL",
+            ),
+            (
+                server.dedup_ttl_secs >= 15,
+                "server.dedup_ttl_secs must be at least 15 (WeChat retries for about 15 s)",
+            ),
+            (
+                server.dedup_capacity > 0,
+                "server.dedup_capacity must be positive",
+            ),
+            (api.timeout_secs > 0, "api.timeout_secs must be positive"),
+            (self.media.ttl_secs > 0, "media.ttl_secs must be positive"),
+        ]
+    }
+}
+
+impl Config {
+    /// The message crypto of `compatible` and `safe` modes; `None` in `plain` mode.
+    pub(crate) fn crypt(&self) -> Result<Option<MsgCrypt>, KeyError> {
+        let account = &self.account;
+        if account.mode == Mode::Plain {
+            return Ok(None);
+        }
+        MsgCrypt::new(
+            account.encoding_aes_key.expose(),
+            account.token.expose(),
+            &account.appid,
+        )
+        .map(Some)
+    }
+}
+
+impl ServerConfig {
+    /// `bind` resolved to a socket address.
+    pub fn bind_addr(&self) -> std::io::Result<SocketAddr> {
+        if let Ok(addr) = self.bind.parse() {
+            return Ok(addr);
+        }
+        self.bind
+            .to_socket_addrs()?
+            .next()
+            .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::InvalidInput, "no address"))
+    }
+}
+
+/// Why `bind` is not `address:port`, in words that name the fix. A host name passes: it is
+/// resolved when the server binds (validation does no I/O).
+pub(super) fn bind_problem(bind: &str) -> Option<String> {
+    if bind.parse::<SocketAddr>().is_ok() {
+        return None;
+    }
+    if !bind.is_empty() && bind.bytes().all(|b| b.is_ascii_digit()) {
+        return Some(format!(
+            "server.bind \"{bind}\" is a port without an address: write 127.0.0.1:{bind} \
+             (this machine only) or 0.0.0.0:{bind} (every interface)"
+        ));
+    }
+    let Some((host, port)) = bind.rsplit_once(':') else {
+        return Some(format!(
+            "server.bind \"{bind}\" has no port: write address:port, e.g. 127.0.0.1:8080"
+        ));
+    };
+    match port.parse::<u64>() {
+        Err(_) => Some(format!(
+            "server.bind \"{bind}\": the port \"{port}\" is not a number"
+        )),
+        Ok(port) if port > u64::from(u16::MAX) => Some(format!(
+            "server.bind \"{bind}\": port {port} is out of range (0 to 65535)"
+        )),
+        Ok(_) if host.is_empty() => Some(format!(
+            "server.bind \"{bind}\" has no address: write 127.0.0.1{bind} or 0.0.0.0{bind}"
+        )),
+        Ok(_) => None,
+    }
+}
