@@ -49,7 +49,7 @@
 //!
 //! ## Testing your bot
 //!
-//! [`testing::TestBot`] drives the same logic as the HTTP endpoint with signed (or, in safe
+//! [`testing::TestBot`] drives the HTTP endpoint itself, in process, with signed (or, in safe
 //! mode, encrypted) requests; [`emulator::Emulator`] is a real local server playing the WeChat
 //! API, with scripted failures. `wxbot dev` ([`dev`]) puts the bot, the emulator and a chat
 //! page in one process.

@@ -1,15 +1,18 @@
-//! Replies: what a handler answers, before it becomes XML ([`render`]).
+//! Replies: what a handler answers, before it becomes XML (`render`).
 //!
 //! Media replies carry a [`MediaSource`]: a `media_id` WeChat already knows, or a local file
 //! the framework uploads on demand.
 
 mod custom;
 mod render;
+#[cfg(test)]
+mod tests;
 
 use std::path::PathBuf;
 
-pub use custom::custom_message;
-pub use render::{RenderError, render};
+pub(crate) use custom::custom_message;
+pub use render::RenderError;
+pub(crate) use render::render;
 
 use crate::ids::{MediaId, MediaKind};
 

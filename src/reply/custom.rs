@@ -8,15 +8,7 @@ use super::{RenderError, Reply};
 use crate::ids::OpenId;
 
 /// The customer-service JSON for sending `reply` to `to`; media must be resolved to ids.
-///
-/// ```
-/// use wxbot::prelude::*;
-/// use wxbot::reply::custom_message;
-///
-/// let json = custom_message(&OpenId::new("o_user"), &Reply::text("hi")).unwrap();
-/// assert_eq!(json["text"]["content"], "hi");
-/// ```
-pub fn custom_message(to: &OpenId, reply: &Reply) -> Result<Value, RenderError> {
+pub(crate) fn custom_message(to: &OpenId, reply: &Reply) -> Result<Value, RenderError> {
     let body = match reply {
         Reply::Text(content) => json!({ "content": content }),
         Reply::Image(media) | Reply::Voice(media) => json!({ "media_id": media_id(media)? }),
@@ -60,6 +52,8 @@ mod tests {
 
     #[test]
     fn maps_each_sendable_reply() {
+        let text = custom_message(&to(), &Reply::text("hi")).unwrap();
+        assert_eq!(text["text"]["content"], "hi");
         let image = custom_message(&to(), &Reply::image(MediaId::new("m1"))).unwrap();
         assert_eq!(
             image,

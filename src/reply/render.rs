@@ -29,18 +29,7 @@ pub enum RenderError {
 }
 
 /// Writes `reply` as the answer to the message with `header`, at Unix time `now`.
-///
-/// ```
-/// # use wxbot::message::parse;
-/// use wxbot::reply::{render, Reply};
-///
-/// # let msg = parse(b"<xml><ToUserName>gh_1</ToUserName><FromUserName>o_u</FromUserName>\
-/// #     <CreateTime>1</CreateTime><MsgType>text</MsgType><Content>x</Content></xml>").unwrap();
-/// let xml = render(&msg.header, &Reply::text("a ]]> b"), 1700000000).unwrap();
-/// assert!(xml.contains("<Content><![CDATA[a ]]]]><![CDATA[> b]]></Content>"));
-/// assert!(xml.starts_with("<xml><ToUserName><![CDATA[o_u]]></ToUserName>"));
-/// ```
-pub fn render(header: &Header, reply: &Reply, now: u64) -> Result<String, RenderError> {
+pub(crate) fn render(header: &Header, reply: &Reply, now: u64) -> Result<String, RenderError> {
     let mut out = String::with_capacity(256 + body_hint(reply));
     out.push_str("<xml>");
     cdata_field(&mut out, "ToUserName", header.from.as_str());

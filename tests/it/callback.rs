@@ -346,10 +346,7 @@ async fn a_panic_while_routing_answers_success_and_serving_goes_on() {
             .on(|t: Text| async move { t.content }),
     );
     assert!(bot.send(&text_message("boom")).await.is_success());
-    assert_eq!(
-        bot.send(&text_message("fine")).await.text().as_deref(),
-        Some("fine")
-    );
+    assert_eq!(bot.send(&text_message("fine")).await.text(), Some("fine"));
 }
 
 #[actix_web::test]
@@ -375,5 +372,73 @@ async fn an_odd_query_string_is_a_bad_signature_not_a_bad_request() {
         status(format!("{signed}&signature=0000")).await,
         200,
         "the first of repeats wins"
+    );
+}
+
+// The test kit drives the endpoint itself: the body limit, the query string, the access log.
+
+#[actix_web::test]
+async fn test_bot_holds_the_body_to_the_limit() {
+    let mut config = testing::config();
+    config.server.body_limit_bytes = 256;
+    let bot = testing::TestBot::with_config(
+        &config,
+        Router::new().on(|t: Text| async move { t.content }),
+    );
+    assert_eq!(bot.send(&text_message("short")).await.text(), Some("short"));
+    let over = bot.send(&text_message(&"x".repeat(300))).await;
+    assert_eq!(over.status, 413, "{}", over.body);
+    assert!(
+        over.body.contains("body_limit_bytes (256 bytes)"),
+        "{}",
+        over.body
+    );
+}
+
+#[actix_web::test]
+async fn test_bot_parses_the_query_string_as_the_server_does() {
+    let bot = testing::TestBot::new(Router::new().on(|t: Text| async move { t.content }));
+    let signed = testing::signed_query(bot.bot().config());
+    let send = |query: String| {
+        let request = TestRequest::post()
+            .uri(&format!("/wechat?{query}"))
+            .set_payload(text_message("q"));
+        bot.call(request)
+    };
+    assert_eq!(
+        send(format!("{signed}&signature=0000")).await.status,
+        200,
+        "first wins"
+    );
+    assert_eq!(send(format!("signature=0000&{signed}")).await.status, 403);
+    assert_eq!(send(format!("signature=%zz&{signed}")).await.status, 403);
+    // A GET with `echostr` is URL verification, echoed back.
+    let mut query = testing::signed(bot.bot().config());
+    query.echostr = Some("echo & 中文".to_owned());
+    let verified = bot.get(&query).await;
+    assert_eq!(
+        (verified.status, verified.body.as_str()),
+        (200, "echo & 中文")
+    );
+}
+
+#[actix_web::test]
+async fn test_bot_requests_write_the_access_log() {
+    let (logs, _guard) = crate::dedup::Logs::capture();
+    let bot = testing::TestBot::new(Router::new().on(|t: Text| async move { t.content }));
+    bot.send(&text_message("logged")).await;
+    bot.post(&wxbot::CallbackQuery::default(), b"<xml/>").await;
+    let lines = logs.lines("request");
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("status=200") && l.contains("msg_type=\"text\"")),
+        "{lines:?}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("status=403") && l.contains("refusal=")),
+        "{lines:?}"
     );
 }

@@ -265,13 +265,9 @@ fn serve_answers_and_stops_after_its_output_pipes_close() {
         "a signed GET is answered"
     );
     let (status, body) = post(&addr, &uri, text_message("still serving").as_bytes());
-    let answer = testing::TestResponse { status, body };
+    let answer = testing::TestResponse::new(status, body);
     assert_eq!(answer.status, 200, "{}", answer.body);
-    assert_eq!(
-        answer.text().as_deref(),
-        Some("still serving"),
-        "a POST is answered"
-    );
+    assert_eq!(answer.text(), Some("still serving"), "a POST is answered");
     sigterm(&child.0);
     let status = wait_exit(&mut child.0, Duration::from_secs(20));
     assert!(status.success(), "SIGTERM stops it cleanly: {status}");

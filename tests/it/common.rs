@@ -44,13 +44,14 @@ pub fn demo_bot_with(config: &Config) -> TestBot {
     TestBot::with_config(config, crate::handlers::router())
 }
 
-/// `bot.send(xml)` as a task of its own, for a delivery that waits while the test goes on.
+/// `bot.send(xml)` as a task of its own, for a delivery that waits while the test goes on
+/// (on the test's thread: the actix service the test kit drives is not `Send`).
 pub fn spawn_send<S: Clone + Send + Sync + 'static>(
     bot: &TestBot<S>,
     xml: &str,
 ) -> tokio::task::JoinHandle<TestResponse> {
     let (bot, xml) = (bot.clone(), xml.to_owned());
-    tokio::spawn(async move { bot.send(&xml).await })
+    actix_web::rt::spawn(async move { bot.send(&xml).await })
 }
 
 /// The next customer-service message the emulator accepts; a missing one fails the test

@@ -262,7 +262,7 @@ async fn a_reply_ready_before_the_deadline_is_answered_passively() {
     probe.started().await;
     probe.open();
     let first = first.await.expect("first");
-    assert_eq!(first.text().as_deref(), Some("done: quick"));
+    assert_eq!(first.text(), Some("done: quick"));
     assert_eq!(
         bot.send(&quick).await,
         first,
@@ -386,7 +386,7 @@ async fn a_handler_failing_after_the_deadline_sends_nothing_and_is_logged_and_se
     assert_eq!(probe.runs(), 1);
     // And the next message is served as usual.
     let after = bot.send(&text_message("after")).await;
-    assert_eq!(after.text().as_deref(), Some("done: after"));
+    assert_eq!(after.text(), Some("done: after"));
     assert_eq!(probe.runs(), 2);
 }
 
@@ -425,5 +425,5 @@ async fn an_upload_failing_after_the_deadline_sends_nothing_and_is_logged_and_se
     assert_eq!(probe.runs(), 1);
     assert_eq!(emulator.count(UPLOAD), 1);
     let after = bot.send(&text_message("after")).await;
-    assert_eq!(after.text().as_deref(), Some("done: after"));
+    assert_eq!(after.text(), Some("done: after"));
 }

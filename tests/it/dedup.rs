@@ -159,7 +159,7 @@ async fn two_identical_deliveries_run_the_handler_once_with_identical_replies() 
     let message = text_message("hi");
     let first = bot.send(&message).await;
     let second = bot.send(&message).await;
-    assert_eq!(first.text().as_deref(), Some("hi #1"));
+    assert_eq!(first.text(), Some("hi #1"));
     assert_eq!(first, second, "the very same reply");
     assert_eq!(probe.runs(), 1);
 }
@@ -181,7 +181,7 @@ async fn a_repeat_during_a_slow_handler_waits_and_gets_the_same_reply() {
     assert_eq!(probe.runs(), 1, "the repeat does not run the handler");
     probe.open();
     let (first, second) = (first.await.expect("first"), second.await);
-    assert_eq!(first.text().as_deref(), Some("done: slow one"));
+    assert_eq!(first.text(), Some("done: slow one"));
     assert_eq!(first, second);
     assert_eq!(probe.runs(), 1);
 }
@@ -254,7 +254,7 @@ async fn a_message_no_route_accepts_is_not_remembered() {
     // no run) instead of running the route that now accepts it.
     ROUTABLE.store(true, Ordering::SeqCst);
     let reply = bot.send(&message).await;
-    assert_eq!(reply.text().as_deref(), Some("unrouted at first"));
+    assert_eq!(reply.text(), Some("unrouted at first"));
     assert_eq!(probe.runs(), 1);
     assert_eq!(bot.send(&message).await, reply, "remembered from now on");
     assert_eq!(probe.runs(), 1);
@@ -289,6 +289,6 @@ async fn a_full_dedupe_table_warns_once_and_its_entries_live_shorter() {
     assert!(warning.contains("raise server.dedup_capacity"), "{warning}");
     // The price it warns of: well within the TTL, a retry of `first` runs the handler again.
     let again = bot.send(&first).await;
-    assert_eq!(again.text().as_deref(), Some("first #6"), "run again");
+    assert_eq!(again.text(), Some("first #6"), "run again");
     assert_eq!(probe.runs(), 6);
 }

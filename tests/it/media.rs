@@ -253,45 +253,45 @@ async fn demo_image_voice_video_and_music_reply_with_uploaded_ids() {
     let bot = demo_bot_with(&demo_config(&emulator));
 
     let reply = bot.send(&text_message("image")).await;
-    assert_eq!(reply.msg_type().as_deref(), Some("image"), "{}", reply.body);
+    assert_eq!(reply.msg_type(), Some("image"), "{}", reply.body);
     let image = uploaded(&emulator, "image");
-    assert_eq!(reply.field("MediaId"), Some(image.media_id.clone()));
+    assert_eq!(reply.field("MediaId"), Some(image.media_id.as_str()));
     assert_eq!(
         image.bytes,
         std::fs::read(Path::new(ASSETS).join("demo.jpg")).expect("asset")
     );
 
     let reply = bot.send(&text_message("voice")).await;
-    assert_eq!(reply.msg_type().as_deref(), Some("voice"), "{}", reply.body);
+    assert_eq!(reply.msg_type(), Some("voice"), "{}", reply.body);
     assert_eq!(
         reply.field("MediaId"),
-        Some(uploaded(&emulator, "voice").media_id)
+        Some(uploaded(&emulator, "voice").media_id.as_str())
     );
     assert_eq!(uploaded(&emulator, "voice").content_type, "audio/amr");
 
     let reply = bot.send(&text_message("video")).await;
-    assert_eq!(reply.msg_type().as_deref(), Some("video"), "{}", reply.body);
+    assert_eq!(reply.msg_type(), Some("video"), "{}", reply.body);
     assert_eq!(
         reply.field("MediaId"),
-        Some(uploaded(&emulator, "video").media_id)
+        Some(uploaded(&emulator, "video").media_id.as_str())
     );
-    assert_eq!(reply.field("Title").as_deref(), Some("Demo video"));
-    assert_eq!(reply.field("Description").as_deref(), Some("A short clip"));
+    assert_eq!(reply.field("Title"), Some("Demo video"));
+    assert_eq!(reply.field("Description"), Some("A short clip"));
 
     let reply = bot.send(&text_message("music")).await;
-    assert_eq!(reply.msg_type().as_deref(), Some("music"), "{}", reply.body);
+    assert_eq!(reply.msg_type(), Some("music"), "{}", reply.body);
     assert_eq!(
         reply.field("ThumbMediaId"),
-        Some(uploaded(&emulator, "thumb").media_id)
+        Some(uploaded(&emulator, "thumb").media_id.as_str())
     );
-    assert_eq!(reply.field("Title").as_deref(), Some("Demo music"));
-    assert_eq!(reply.field("Description").as_deref(), Some("A short tune"));
+    assert_eq!(reply.field("Title"), Some("Demo music"));
+    assert_eq!(reply.field("Description"), Some("A short tune"));
     assert_eq!(
-        reply.field("MusicUrl").as_deref(),
+        reply.field("MusicUrl"),
         Some("https://example.com/demo.mp3")
     );
     assert_eq!(
-        reply.field("HQMusicUrl").as_deref(),
+        reply.field("HQMusicUrl"),
         Some("https://example.com/demo.mp3")
     );
 

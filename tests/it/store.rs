@@ -210,19 +210,14 @@ fn record(file: &Path) -> Record {
 fn ask(server: &Running, word: &str) -> TestResponse {
     let uri = signed_uri(&testing::config());
     let (status, body) = post(&server.addr, &uri, text_message(word).as_bytes());
-    TestResponse { status, body }
+    TestResponse::new(status, body)
 }
 
 /// Asks `server` for the demo image; the media id it answers with.
 fn image_id(server: &Running) -> String {
     let answer = ask(server, "image");
-    assert_eq!(
-        answer.msg_type().as_deref(),
-        Some("image"),
-        "{}",
-        answer.body
-    );
-    answer.field("MediaId").expect("MediaId")
+    assert_eq!(answer.msg_type(), Some("image"), "{}", answer.body);
+    answer.field("MediaId").expect("MediaId").to_owned()
 }
 
 /// Stops `server` with SIGTERM; it must exit 0. Its remaining log lines.
@@ -248,7 +243,7 @@ fn the_binary_keeps_its_token_and_media_id_across_a_restart() {
     assert_eq!(image_id(&second), id, "the stored id, not a new upload");
     // The voice is new content: it needs an upload, and so a token, the stored one.
     let voice = ask(&second, "voice");
-    assert_eq!(voice.msg_type().as_deref(), Some("voice"), "{}", voice.body);
+    assert_eq!(voice.msg_type(), Some("voice"), "{}", voice.body);
     stop(second);
     assert_eq!(
         binary.token_fetches(),
@@ -284,7 +279,7 @@ fn an_expired_stored_token_is_fetched_again_after_a_restart() {
 
     let second = binary.start(&[]);
     let voice = ask(&second, "voice");
-    assert_eq!(voice.msg_type().as_deref(), Some("voice"), "{}", voice.body);
+    assert_eq!(voice.msg_type(), Some("voice"), "{}", voice.body);
     stop(second);
     assert_eq!(binary.token_fetches(), 2, "the expired token was not used");
     let tokens = binary.upload_tokens();
