@@ -195,7 +195,8 @@ impl MsgCrypt {
     }
 
     /// The XML of an encrypted callback: checks `msg_signature` (hex, any case) over the
-    /// token, `timestamp`, `nonce` and `encrypt` in constant time, then [decrypts](Self::decrypt).
+    /// token, `timestamp`, `nonce` and `encrypt` in constant time, then decrypts and checks
+    /// the frame and the appid.
     ///
     /// `encrypt` is the `<Encrypt>` text ([`find_encrypt`]); the other three come from the query.
     pub fn open(
