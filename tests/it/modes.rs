@@ -150,16 +150,21 @@ fn encrypt_of(body: &str) -> &str {
     &body[start..end]
 }
 
-/// `query` with a `msg_signature` valid for the ciphertext in `body`.
-fn resign(config: &wxbot::Config, query: &CallbackQuery, body: &str) -> CallbackQuery {
-    let encrypt = encrypt_of(body);
+/// The account's own message crypto, as the bot builds it.
+fn crypt_of(config: &wxbot::Config) -> MsgCrypt {
     let account = &config.account;
-    let crypt = MsgCrypt::new(
+    MsgCrypt::new(
         account.encoding_aes_key.expose(),
         account.token.expose(),
         &account.appid,
     )
-    .expect("key");
+    .expect("key")
+}
+
+/// `query` with a `msg_signature` valid for the ciphertext in `body`.
+fn resign(config: &wxbot::Config, query: &CallbackQuery, body: &str) -> CallbackQuery {
+    let encrypt = encrypt_of(body);
+    let crypt = crypt_of(config);
     let msg_signature = crypt.msg_signature(testing::TIMESTAMP, testing::NONCE, encrypt);
     let mut query = query.clone();
     query.msg_signature = Some(msg_signature);
@@ -257,13 +262,7 @@ fn encrypted_uri(config: &wxbot::Config, query: &CallbackQuery) -> String {
 
 /// Why the account's own crypto refuses `body` under `query`: the cause the log must name.
 fn refusal(config: &wxbot::Config, query: &CallbackQuery, body: &str) -> CryptoError {
-    let account = &config.account;
-    let crypt = MsgCrypt::new(
-        account.encoding_aes_key.expose(),
-        account.token.expose(),
-        &account.appid,
-    )
-    .expect("key");
+    let crypt = crypt_of(config);
     crypt
         .open(
             query.msg_signature.as_deref().unwrap_or_default(),
