@@ -5,18 +5,26 @@
 //! between one and two TTLs with no per-entry timer or sweep. A flood of distinct messages
 //! rotates early once the current generation holds half of `server.dedup_capacity`: memory
 //! stays bounded, at the price of shorter-lived entries, which is logged.
+//!
+//! Every message writes to the table, from whichever worker received it, so the table is
+//! split into shards by the key's hash, each with its own lock, generations and share of the
+//! capacity: workers claiming different messages seldom wait on one another. Each shard
+//! rotates by the rules above on the claims that reach it. A table of less than two shards'
+//! worth of capacity keeps one shard, and behaves exactly as an unsharded table.
 
-use std::collections::HashMap;
-use std::collections::hash_map::Entry;
-use std::mem;
+mod shard;
+
+use std::hash::BuildHasher;
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::Duration;
 
+use foldhash::fast::RandomState;
 use tokio::sync::Notify;
 use tokio::time::Instant;
 
 use crate::message::Header;
 use crate::reply::Reply;
+use shard::{Hashed, Shard};
 
 /// What became of a message: decided once, shared with every delivery.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -51,22 +59,17 @@ pub(crate) enum Claim {
     Follower(Arc<Slot>),
 }
 
-type Generation = HashMap<String, Arc<Slot>, foldhash::fast::RandomState>;
-
-/// The dedupe table.
+/// The dedupe table: shards picked by the key's hash, each with its own lock and generations,
+/// so workers claiming different messages seldom share a lock or a cache line.
 #[derive(Debug)]
 pub(crate) struct Dedup {
     ttl: Duration,
+    /// The configured capacity, split evenly across the shards; named by the warning.
     capacity: usize,
-    generations: Mutex<Generations>,
-}
-
-#[derive(Debug)]
-struct Generations {
-    current: Generation,
-    previous: Generation,
-    started: Instant,
-    warned: Option<Instant>,
+    hasher: RandomState,
+    shards: Box<[Shard]>,
+    /// When the table last warned it was full: shared, but touched only by early rotations.
+    warned: Mutex<Option<Instant>>,
 }
 
 /// The dedupe key of a message: the sender and `MsgId`, or for events without one the sender,
@@ -130,89 +133,56 @@ impl Drop for Decision {
 impl Dedup {
     /// A table keeping entries at least `ttl`, holding at most about `capacity`.
     pub(crate) fn new(ttl: Duration, capacity: usize) -> Self {
-        let generations = Generations {
-            current: Generation::default(),
-            previous: Generation::default(),
-            started: Instant::now(),
-            warned: None,
-        };
+        let capacity = capacity.max(2);
         Self {
             ttl,
-            capacity: capacity.max(2),
-            generations: Mutex::new(generations),
+            capacity,
+            hasher: RandomState::default(),
+            shards: shard::split(capacity, Instant::now()),
+            warned: Mutex::new(None),
         }
     }
 
     /// Claims `key`: the decision for a new key, the slot of a known one.
     pub(crate) fn claim(&self, key: String) -> Claim {
-        let (claim, expired) = {
-            let mut generations = self
-                .generations
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner);
-            // Rotating first means one lookup per generation and one hash for the insert.
-            let expired = self.rotate(&mut generations);
-            let Generations {
-                current, previous, ..
-            } = &mut *generations;
-            let claim = match previous.get(&key) {
-                Some(slot) => Claim::Follower(Arc::clone(slot)),
-                None => match current.entry(key) {
-                    Entry::Occupied(found) => Claim::Follower(Arc::clone(found.get())),
-                    Entry::Vacant(vacant) => {
-                        let decision = Decision::alone();
-                        vacant.insert(decision.slot());
-                        Claim::Owner(decision)
-                    }
-                },
-            };
-            (claim, expired)
-        };
-        // Dropped outside the lock: freeing a generation takes a while.
-        drop(expired);
+        let hash = self.hasher.hash_one(&key);
+        let now = Instant::now();
+        let (claim, expired) =
+            shard::pick(&self.shards, hash).claim(Hashed::new(hash, key), self.ttl, now);
+        if let Some(expired) = expired {
+            if expired.early {
+                self.warn_full(now);
+            }
+            // Dropped outside the shard's lock: freeing a generation takes a while.
+            drop(expired);
+        }
         claim
     }
 
-    /// How many keys are remembered.
-    #[cfg(test)]
-    pub(crate) fn len(&self) -> usize {
-        let generations = self
-            .generations
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        generations.current.len() + generations.previous.len()
-    }
-
-    /// Starts a new generation when the current one is a TTL old or half the capacity full,
-    /// returning the generation that expires. Messages still being decided are carried over:
-    /// dropping one would let its retry run the handler again.
-    fn rotate(&self, generations: &mut Generations) -> Option<Generation> {
-        let full = generations.current.len() >= self.capacity / 2;
-        let now = Instant::now();
-        let aged = now.duration_since(generations.started) >= self.ttl;
-        if !aged && !full {
-            return None;
-        }
-        if full
-            && !aged
-            && generations
-                .warned
-                .is_none_or(|at| now.duration_since(at) >= self.ttl)
-        {
-            generations.warned = Some(now);
+    /// Warns that a shard forgot entries early, at most once per TTL for the whole table.
+    fn warn_full(&self, now: Instant) {
+        if self.full_warning_due(now) {
             tracing::warn!(
                 capacity = self.capacity,
                 "dedupe table full: retries may now run a handler again; raise server.dedup_capacity"
             );
         }
-        generations.started = now;
-        let current = mem::take(&mut generations.current);
-        let mut expired = mem::replace(&mut generations.previous, current);
-        let undecided: Vec<_> = expired
-            .extract_if(|_, slot| slot.fate.get().is_none())
-            .collect();
-        generations.current.extend(undecided);
-        Some(expired)
+    }
+
+    /// Whether a full table warns at `now`: not within a TTL of its last warning.
+    fn full_warning_due(&self, now: Instant) -> bool {
+        let mut warned = self.warned.lock().unwrap_or_else(PoisonError::into_inner);
+        let due = warned.is_none_or(|at| now.saturating_duration_since(at) >= self.ttl);
+        if due {
+            *warned = Some(now);
+        }
+        due
+    }
+
+    /// How many keys are remembered.
+    #[cfg(test)]
+    pub(crate) fn len(&self) -> usize {
+        self.shards.iter().map(Shard::len).sum()
     }
 }
 
