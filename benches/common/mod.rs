@@ -6,8 +6,8 @@ use std::time::{Duration, Instant};
 const ROUND: Duration = Duration::from_millis(100);
 const ROUNDS: usize = 7;
 
-/// Times `op` and prints the median nanoseconds per call.
-pub(crate) fn bench<T>(name: &str, mut op: impl FnMut() -> T) {
+/// Times `op`, prints the median nanoseconds per call and returns it.
+pub(crate) fn bench<T>(name: &str, mut op: impl FnMut() -> T) -> f64 {
     // Calibrate: how many calls fill one round.
     let mut batch = 1u64;
     loop {
@@ -34,4 +34,5 @@ pub(crate) fn bench<T>(name: &str, mut op: impl FnMut() -> T) {
     rounds.sort_by(f64::total_cmp);
     let (min, median) = (rounds[0], rounds[ROUNDS / 2]);
     println!("{name:<34} {median:>9.0} ns/op  (best {min:.0}, {batch} calls a round)");
+    median
 }
