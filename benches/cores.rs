@@ -44,7 +44,7 @@ mod reply {
     pub(crate) use wxbot::prelude::Reply;
 }
 
-use bot::dedup::{Claim, Dedup, Fate};
+use bot::dedup::{Claim, Dedup, Verdict};
 
 /// How long each thread runs in one round.
 const ROUND: Duration = Duration::from_millis(200);
@@ -66,7 +66,7 @@ fn main() {
     scale("dedupe claim + decide", &threads, |thread, seq| match dedup
         .claim(format!("o_bench_{thread}\u{1f}{seq}"))
     {
-        Claim::Owner(decision) => decision.decide(Fate::Ack),
+        Claim::Owner(decision) => decision.decide(Verdict::Ack),
         Claim::Follower(_) => panic!("every key is new"),
     });
 
@@ -78,7 +78,7 @@ fn main() {
         "dedupe, a table a thread",
         &threads,
         |thread, seq| match private[thread].claim(format!("o_bench_{thread}\u{1f}{seq}")) {
-            Claim::Owner(decision) => decision.decide(Fate::Ack),
+            Claim::Owner(decision) => decision.decide(Verdict::Ack),
             Claim::Follower(_) => panic!("every key is new"),
         },
     );

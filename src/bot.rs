@@ -4,9 +4,9 @@
 //! and hands the message to [`Bot::dispatch`]; this module never sees HTTP or the query.
 //!
 //! A message's life here: route it (no route: `success`, nothing kept), claim its dedupe key
-//! (a repeat waits for the first delivery's fate), run its job (handler, media, render) —
+//! (a repeat waits for the first delivery's verdict), run its job (handler, media, render) —
 //! inline when it finishes at once, else in a task racing the reply deadline — and answer
-//! with the fate. A reply that misses the deadline is sent through customer service.
+//! with the verdict. A reply that misses the deadline is sent through customer service.
 
 mod deadline;
 mod dedup;
@@ -30,7 +30,7 @@ use crate::reply::render;
 use crate::router::{Ctx, HandlerFuture, Lent, Router};
 use crate::store::AccountStore;
 use deadline::{Inflight, InflightGuard, race};
-use dedup::{Claim, Decision, Dedup, Fate};
+use dedup::{Claim, Decision, Dedup, Verdict};
 use job::Job;
 
 /// A bot: the account's settings and its router. Cheap to clone (one `Arc`).
@@ -77,14 +77,14 @@ pub enum Answer {
 }
 
 impl Answer {
-    /// The answer to a delivery of the message with `header`, given its fate.
-    fn of(fate: Fate, header: &crate::message::Header) -> Self {
-        match fate {
+    /// The answer to a delivery of the message with `header`, given its verdict.
+    fn of(verdict: Verdict, header: &crate::message::Header) -> Self {
+        match verdict {
             // Rendered again for this delivery: only `CreateTime` can differ.
-            Fate::Replied(reply) => {
+            Verdict::Replied(reply) => {
                 render(header, &reply, unix_now()).map_or(Self::Success, Self::Reply)
             }
-            Fate::Ack | Fate::Deferred => Self::Success,
+            Verdict::Ack | Verdict::Deferred => Self::Success,
         }
     }
 }
@@ -197,11 +197,11 @@ impl<S: Clone + Send + Sync + 'static> Bot<S> {
         if let Some(done) = (&mut job).now_or_never() {
             return match done {
                 Some(ready) => {
-                    decision.decide(Fate::Replied(ready.reply));
+                    decision.decide(Verdict::Replied(ready.reply));
                     Answer::Reply(ready.xml)
                 }
                 None => {
-                    decision.decide(Fate::Ack);
+                    decision.decide(Verdict::Ack);
                     Answer::Success
                 }
             };

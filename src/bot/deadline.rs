@@ -1,7 +1,7 @@
 //! The reply race (WeChat waits 5 s for an answer): a message's job against
 //! `received + reply_deadline_ms`.
 //!
-//! Whichever finishes first decides the message's [`Fate`], once: the reply
+//! Whichever finishes first decides the message's [`Verdict`], once: the reply
 //! (every delivery answers it) or the deadline (every delivery answers `success`, and the
 //! reply, once ready, is handed back to be sent through customer service, once). The
 //! [`Inflight`] count lets a shutdown wait for those late replies.
@@ -13,28 +13,21 @@ use std::time::Duration;
 use tokio::sync::Notify;
 use tokio::time::Instant;
 
-use super::dedup::{Decision, Fate};
+use super::dedup::{Decision, Verdict};
 use super::job::{Job, Ready};
 
-impl Fate {
-    /// The fate of a job that finished in time.
-    pub(crate) fn of(done: Option<Ready>) -> Self {
-        done.map_or(Self::Ack, |ready| Self::Replied(ready.reply))
-    }
-}
-
-/// Races `job` against `deadline` and decides the message's fate by whichever comes first.
+/// Races `job` against `deadline` and decides the message's verdict by whichever comes first.
 /// Returns the reply when it came after the deadline: the caller sends it through customer
 /// service.
 pub(crate) async fn race(mut job: Job, decision: &Decision, deadline: Instant) -> Option<Ready> {
     tokio::select! {
         biased;
         done = &mut job => {
-            decision.decide(Fate::of(done));
+            decision.decide(Verdict::of(done.map(|ready| ready.reply)));
             None
         }
         () = tokio::time::sleep_until(deadline) => {
-            decision.decide(Fate::Deferred);
+            decision.decide(Verdict::Deferred);
             job.await
         }
     }
@@ -106,7 +99,7 @@ mod tests {
         assert!(late.is_none());
         assert_eq!(
             decision.slot().settled().await,
-            Fate::Replied(Reply::text("quick"))
+            Verdict::Replied(Reply::text("quick"))
         );
     }
 
@@ -123,11 +116,11 @@ mod tests {
             tokio::spawn(
                 async move { race(job, &decision, start + Duration::from_millis(4500)).await },
             );
-        assert_eq!(slot.settled().await, Fate::Deferred);
+        assert_eq!(slot.settled().await, Verdict::Deferred);
         assert_eq!(start.elapsed(), Duration::from_millis(4500));
         let late = racing.await.unwrap().expect("the late reply");
         assert_eq!(late.reply, Reply::text("late"));
-        assert_eq!(slot.settled().await, Fate::Deferred, "decided once");
+        assert_eq!(slot.settled().await, Verdict::Deferred, "decided once");
     }
 
     #[tokio::test(start_paused = true)]
@@ -140,7 +133,7 @@ mod tests {
         )
         .await;
         assert!(late.is_none());
-        assert_eq!(decision.slot().settled().await, Fate::Ack);
+        assert_eq!(decision.slot().settled().await, Verdict::Ack);
     }
 
     #[tokio::test(start_paused = true)]

@@ -1,5 +1,5 @@
 //! Retry dedupe (WeChat delivers a message up to three times): the first delivery of a message owns its work; a repeat
-//! never runs the handler and gets the first delivery's fate, waiting for it if need be.
+//! never runs the handler and gets the first delivery's verdict, waiting for it if need be.
 //!
 //! Entries live in two generations that rotate every `server.dedup_ttl_secs`, so each lives
 //! between one and two TTLs with no per-entry timer or sweep. A flood of distinct messages
@@ -28,7 +28,7 @@ use shard::{Hashed, Shard};
 
 /// What became of a message: decided once, shared with every delivery.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Fate {
+pub(crate) enum Verdict {
     /// The reply was ready in time: every delivery answers it.
     Replied(Reply),
     /// Nothing to reply (no reply, an error or a panic): every delivery answers `success`.
@@ -38,15 +38,22 @@ pub(crate) enum Fate {
     Deferred,
 }
 
-/// One message's fate: unset while it is being decided, then set once.
+impl Verdict {
+    /// The verdict of a job that finished in time: its reply, or nothing to say.
+    pub(crate) fn of(reply: Option<Reply>) -> Self {
+        reply.map_or(Self::Ack, Self::Replied)
+    }
+}
+
+/// One message's verdict: unset while it is being decided, then set once.
 #[derive(Debug, Default)]
 pub(crate) struct Slot {
-    fate: OnceLock<Fate>,
+    verdict: OnceLock<Verdict>,
     decided: Notify,
 }
 
-/// The owner's right to decide a message's fate. Dropped undecided (the work vanished), it
-/// decides [`Fate::Ack`], so no delivery waits forever.
+/// The owner's right to decide a message's verdict. Dropped undecided (the work vanished), it
+/// decides [`Verdict::Ack`], so no delivery waits forever.
 #[derive(Debug)]
 pub(crate) struct Decision(Arc<Slot>);
 
@@ -55,7 +62,7 @@ pub(crate) struct Decision(Arc<Slot>);
 pub(crate) enum Claim {
     /// The first delivery: it decides.
     Owner(Decision),
-    /// A repeat: the fate is, or will be, in the slot.
+    /// A repeat: the verdict is, or will be, in the slot.
     Follower(Arc<Slot>),
 }
 
@@ -90,15 +97,15 @@ pub(crate) fn key(header: &Header, event_key: Option<&str>) -> Option<String> {
 }
 
 impl Slot {
-    /// Waits until the fate is decided.
-    pub(crate) async fn settled(&self) -> Fate {
+    /// Waits until the verdict is decided.
+    pub(crate) async fn settled(&self) -> Verdict {
         loop {
             let decided = self.decided.notified();
             let mut decided = std::pin::pin!(decided);
             // Registered before the check, so a decision landing in between still wakes us.
             decided.as_mut().enable();
-            if let Some(fate) = self.fate.get() {
-                return fate.clone();
+            if let Some(verdict) = self.verdict.get() {
+                return verdict.clone();
             }
             decided.await;
         }
@@ -111,9 +118,9 @@ impl Decision {
         Self(Arc::default())
     }
 
-    /// Decides the fate; the first decision stands.
-    pub(crate) fn decide(&self, fate: Fate) {
-        if self.0.fate.set(fate).is_ok() {
+    /// Decides the verdict; the first decision stands.
+    pub(crate) fn decide(&self, verdict: Verdict) {
+        if self.0.verdict.set(verdict).is_ok() {
             self.0.decided.notify_waiters();
         }
     }
@@ -126,7 +133,7 @@ impl Decision {
 
 impl Drop for Decision {
     fn drop(&mut self) {
-        self.decide(Fate::Ack);
+        self.decide(Verdict::Ack);
     }
 }
 
@@ -195,7 +202,7 @@ mod tests {
     }
 
     #[tokio::test(start_paused = true)]
-    async fn a_repeat_follows_the_first_and_sees_its_fate() {
+    async fn a_repeat_follows_the_first_and_sees_its_verdict() {
         let dedup = Dedup::new(Duration::from_secs(30), 100);
         let Claim::Owner(owner) = dedup.claim("k".to_owned()) else {
             panic!("first is owner")
@@ -205,11 +212,11 @@ mod tests {
         };
         let waiting = tokio::spawn(async move { follower.settled().await });
         tokio::task::yield_now().await;
-        owner.decide(Fate::Replied(Reply::text("hi")));
-        owner.decide(Fate::Deferred);
+        owner.decide(Verdict::Replied(Reply::text("hi")));
+        owner.decide(Verdict::Deferred);
         assert_eq!(
             waiting.await.unwrap(),
-            Fate::Replied(Reply::text("hi")),
+            Verdict::Replied(Reply::text("hi")),
             "the first decision stands"
         );
     }
@@ -222,7 +229,7 @@ mod tests {
             panic!("repeat follows")
         };
         drop(owner);
-        assert_eq!(follower.settled().await, Fate::Ack);
+        assert_eq!(follower.settled().await, Verdict::Ack);
     }
 
     #[tokio::test(start_paused = true)]

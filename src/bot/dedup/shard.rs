@@ -198,7 +198,7 @@ impl Shard {
         let current = mem::take(&mut generations.current);
         let mut expired = mem::replace(&mut generations.previous, current);
         let undecided: Vec<_> = expired
-            .extract_if(|_, slot| slot.fate.get().is_none())
+            .extract_if(|_, slot| slot.verdict.get().is_none())
             .collect();
         generations.current.extend(undecided);
         Some(Expired {
