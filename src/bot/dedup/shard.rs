@@ -195,7 +195,11 @@ impl Shard {
             return None;
         }
         generations.started = now;
-        let current = mem::take(&mut generations.current);
+        // Sized as the last generation, the likeliest size of the next: a flood's generations
+        // then never regrow, rehashing every key as they fill.
+        let room = generations.current.len();
+        let next = Generation::with_capacity_and_hasher(room, BuildHasherDefault::default());
+        let current = mem::replace(&mut generations.current, next);
         let mut expired = mem::replace(&mut generations.previous, current);
         let undecided: Vec<_> = expired
             .extract_if(|_, slot| slot.verdict.get().is_none())
