@@ -41,15 +41,16 @@ pub(crate) fn scale(name: &str, threads: &[usize], op: impl Fn(usize, u64) + Syn
         control.finish();
         passes
     });
-    let first = median(&passes[0]);
+    let first = median(&passes[0], |pass| pass.rate);
     for (&n, of_n) in threads.iter().zip(&passes) {
-        let rate = median(of_n);
+        let rate = median(of_n, |pass| pass.rate);
+        let cores = median(of_n, |pass| pass.cores);
         let over = match quiet(of_n) {
             few if few < 3 => format!("all {} passes: too few quiet", of_n.len()),
             quiet => format!("{quiet} quiet of {} passes", of_n.len()),
         };
         println!(
-            "{name:<26} {n:>2} threads {rate:>10.0} ops/s  {:>4.2}× the first  ({over})",
+            "{name:<26} {n:>2} threads {rate:>10.0} ops/s  {:>4.2}× the first  {cores:>3.1} cores busy  ({over})",
             rate / first
         );
     }
@@ -65,10 +66,12 @@ fn measure(control: &Control, threads: &[usize]) -> Vec<Vec<Pass>> {
             break;
         }
         for (of_n, &n) in passes.iter_mut().zip(threads) {
-            let before = Cpu::now();
+            let (before, began) = (Cpu::now(), Instant::now());
             let rate = control.pass(n);
-            let quiet = Cpu::now().quiet_since(before);
-            of_n.push(Pass { rate, quiet });
+            let (after, wall) = (Cpu::now(), began.elapsed());
+            let quiet = after.quiet_since(before);
+            let cores = after.cores_since(before, wall);
+            of_n.push(Pass { rate, quiet, cores });
         }
     }
     passes
@@ -155,18 +158,21 @@ struct Pass {
     rate: f64,
     /// No other process used the CPU meanwhile.
     quiet: bool,
+    /// How many cores this process kept busy: fewer than its threads when they wait on a
+    /// lock, asleep; as many when they run, however slowly.
+    cores: f64,
 }
 
-/// The median rate of the quiet passes, or of all if fewer than three were quiet.
-fn median(passes: &[Pass]) -> f64 {
-    let quiet: Vec<f64> = passes.iter().filter(|p| p.quiet).map(|p| p.rate).collect();
-    let mut rates = if quiet.len() >= 3 {
+/// The median `of` the quiet passes, or of all if fewer than three were quiet.
+fn median(passes: &[Pass], of: impl Fn(&Pass) -> f64) -> f64 {
+    let quiet: Vec<f64> = passes.iter().filter(|p| p.quiet).map(&of).collect();
+    let mut values = if quiet.len() >= 3 {
         quiet
     } else {
-        passes.iter().map(|p| p.rate).collect()
+        passes.iter().map(of).collect()
     };
-    rates.sort_by(f64::total_cmp);
-    rates[rates.len() / 2]
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
 }
 
 /// The CPU time used so far by the whole machine and by this process, in clock ticks (Linux;
@@ -211,6 +217,17 @@ impl Cpu {
                 (busy1 - busy0).saturating_sub(mine1 - mine0) <= 1
             }
             _ => true,
+        }
+    }
+
+    /// The cores this process kept busy between `before` and now, `wall` apart (not a number
+    /// where unknown). Clock ticks are a hundredth of a second, as on every Linux of today.
+    fn cores_since(self, before: Self, wall: Duration) -> f64 {
+        match (before.0, self.0) {
+            (Some((_, mine0)), Some((_, mine1))) => {
+                (mine1 - mine0) as f64 / 100.0 / wall.as_secs_f64()
+            }
+            _ => f64::NAN,
         }
     }
 }

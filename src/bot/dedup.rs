@@ -6,16 +6,16 @@
 //! rotates early once the current generation holds half of `server.dedup_capacity`: memory
 //! stays bounded, at the price of shorter-lived entries, which is logged.
 //!
-//! Every message writes to the table, from whichever worker received it, so the table is
-//! split into shards by the key's hash, each with its own lock, generations and share of the
-//! capacity: workers claiming different messages seldom wait on one another. Each shard
-//! rotates by the rules above on the claims that reach it. A table of less than two shards'
+//! Every message writes to the table, from whichever worker received it, so it is split into
+//! shards by the key's hash, each with its own lock, generations and share of the capacity,
+//! rotating by the rules above on the claims that reach it. A table of less than two shards'
 //! worth of capacity keeps one shard, and behaves exactly as an unsharded table.
 
 mod shard;
 
 use std::hash::BuildHasher;
-use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use foldhash::fast::RandomState;
@@ -75,8 +75,11 @@ pub(crate) struct Dedup {
     capacity: usize,
     hasher: RandomState,
     shards: Box<[Shard]>,
-    /// When the table last warned it was full: shared, but touched only by early rotations.
-    warned: Mutex<Option<Instant>>,
+    /// When the table was made: the origin of `warned`.
+    born: Instant,
+    /// When the table last warned it was full, in nanoseconds since `born` plus one (0: never):
+    /// read by every early rotation, written once per TTL, so a flood shares it read-only.
+    warned: AtomicU64,
 }
 
 /// The dedupe key of a message: the sender and `MsgId`, or for events without one the sender,
@@ -141,12 +144,14 @@ impl Dedup {
     /// A table keeping entries at least `ttl`, holding at most about `capacity`.
     pub(crate) fn new(ttl: Duration, capacity: usize) -> Self {
         let capacity = capacity.max(2);
+        let born = Instant::now();
         Self {
             ttl,
             capacity,
             hasher: RandomState::default(),
-            shards: shard::split(capacity, Instant::now()),
-            warned: Mutex::new(None),
+            shards: shard::split(capacity, born),
+            born,
+            warned: AtomicU64::new(0),
         }
     }
 
@@ -157,8 +162,12 @@ impl Dedup {
         let (claim, expired) =
             shard::pick(&self.shards, hash).claim(Hashed::new(hash, key), self.ttl, now);
         if let Some(expired) = expired {
-            if expired.early {
-                self.warn_full(now);
+            // Once per TTL for the whole table, however many shards fill.
+            if expired.early && self.full_warning_due(now) {
+                tracing::warn!(
+                    capacity = self.capacity,
+                    "dedupe table full: retries may now run a handler again; raise server.dedup_capacity"
+                );
             }
             // Dropped outside the shard's lock: freeing a generation takes a while.
             drop(expired);
@@ -166,24 +175,18 @@ impl Dedup {
         claim
     }
 
-    /// Warns that a shard forgot entries early, at most once per TTL for the whole table.
-    fn warn_full(&self, now: Instant) {
-        if self.full_warning_due(now) {
-            tracing::warn!(
-                capacity = self.capacity,
-                "dedupe table full: retries may now run a handler again; raise server.dedup_capacity"
-            );
-        }
-    }
-
-    /// Whether a full table warns at `now`: not within a TTL of its last warning.
+    /// Whether a full table warns at `now`: not within a TTL of its last warning. Of workers
+    /// finding it due at once, one wins.
     fn full_warning_due(&self, now: Instant) -> bool {
-        let mut warned = self.warned.lock().unwrap_or_else(PoisonError::into_inner);
-        let due = warned.is_none_or(|at| now.saturating_duration_since(at) >= self.ttl);
-        if due {
-            *warned = Some(now);
+        let nanos = |span: Duration| u64::try_from(span.as_nanos()).unwrap_or(u64::MAX);
+        let at = nanos(now.saturating_duration_since(self.born)).saturating_add(1);
+        let last = self.warned.load(Ordering::Relaxed);
+        if last != 0 && at.saturating_sub(last) < nanos(self.ttl) {
+            return false;
         }
-        due
+        self.warned
+            .compare_exchange(last, at, Ordering::Relaxed, Ordering::Relaxed)
+            .is_ok()
     }
 
     /// How many keys are remembered.

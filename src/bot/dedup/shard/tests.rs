@@ -1,6 +1,7 @@
 //! The sharded table keeps the promises of one table: the capacity bounds the whole, every
 //! entry lives at least the TTL, undecided messages survive, and the table warns once.
 
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use tokio::time::Instant;
@@ -115,8 +116,7 @@ async fn a_full_sharded_table_warns_once_per_ttl() {
         drop(dedup.claim(format!("key{i}")));
     }
     // Every shard rotated early, many times: the first warned, the others were held back.
-    let warned = *dedup.warned.lock().unwrap();
-    assert_eq!(warned, Some(flooded), "the first early rotation warned");
+    assert_ne!(dedup.warned.load(Ordering::Relaxed), 0, "the first warned");
     assert!(!dedup.full_warning_due(flooded + Duration::from_secs(29)));
     assert!(dedup.full_warning_due(flooded + TTL), "again a TTL later");
     assert!(!dedup.full_warning_due(flooded + TTL + Duration::from_secs(1)));
