@@ -11,6 +11,7 @@
 mod deadline;
 mod dedup;
 mod job;
+mod shared;
 
 use std::panic::AssertUnwindSafe;
 use std::sync::{Arc, OnceLock};
@@ -29,7 +30,7 @@ use crate::message::Incoming;
 use crate::reply::render;
 use crate::router::{Ctx, HandlerFuture, Lent, Router};
 use crate::store::AccountStore;
-use deadline::{Inflight, InflightGuard, race};
+use deadline::{Inflight, Race};
 use dedup::{Claim, Decision, Dedup, Verdict};
 use job::Job;
 
@@ -59,6 +60,8 @@ struct Inner<S> {
     media: MediaCache,
     dedup: Dedup,
     inflight: Arc<Inflight>,
+    /// The account's store: shared message outcomes, when other instances share it.
+    store: AccountStore,
     /// `compatible` and `safe` modes' crypto.
     crypt: Option<MsgCrypt>,
     /// Where jobs that outlive their request run (see [`Bot::run_late_work_on`]).
@@ -85,6 +88,7 @@ impl Answer {
                 render(header, &reply, unix_now()).map_or(Self::Success, Self::Reply)
             }
             Verdict::Ack | Verdict::Deferred => Self::Success,
+            Verdict::Relayed(answer) => answer,
         }
     }
 }
@@ -116,7 +120,7 @@ impl<S: Clone + Send + Sync + 'static> Bot<S> {
         // Opened once, here, and handed to both: a store that cannot be opened stops the bot.
         let store = AccountStore::open(config)?;
         let client = Client::with_store(config, store.clone());
-        let media = MediaCache::with_store(client.clone(), &config.media, store);
+        let media = MediaCache::with_store(client.clone(), &config.media, store.clone());
         let server = &config.server;
         let dedup = Dedup::new(
             Duration::from_secs(server.dedup_ttl_secs),
@@ -130,6 +134,7 @@ impl<S: Clone + Send + Sync + 'static> Bot<S> {
             media,
             dedup,
             inflight: Arc::default(),
+            store,
             background: OnceLock::new(),
             crypt: config.crypt().map_err(|err| ConfigError {
                 problems: vec![format!("account.encoding_aes_key: {err}")],
@@ -138,6 +143,12 @@ impl<S: Clone + Send + Sync + 'static> Bot<S> {
         Ok(Self {
             inner: Arc::new(inner),
         })
+    }
+
+    /// Reaches the configured store now rather than on the first message: a Redis that does
+    /// not answer is an error naming `store.url`. `serve` calls it before binding.
+    pub async fn connect(&self) -> Result<(), Error> {
+        self.inner.store.connect().await.map_err(Error::Store)
     }
 
     /// The configuration the bot runs with.
@@ -184,32 +195,55 @@ impl<S: Clone + Send + Sync + 'static> Bot<S> {
         let Some(handler) = self.route(&message) else {
             return Answer::Success;
         };
+        let key = dedup::key(
+            &message.header,
+            message.event().and_then(|event| event.key()),
+        );
+        // Named in the store only when other instances share it.
+        let shared = (key.as_deref())
+            .filter(|_| self.inner.store.is_shared())
+            .map(shared::message_name);
         // A repeat drops the handler future unpolled, so the handler never runs again.
-        let decision = match self.claim(&message) {
-            Claim::Owner(decision) => decision,
-            Claim::Follower(slot) => return Answer::of(slot.settled().await, &message.header),
+        let decision = match key {
+            Some(key) => match self.inner.dedup.claim(key) {
+                Claim::Owner(decision) => decision,
+                Claim::Follower(slot) => return Answer::of(slot.settled().await, &message.header),
+            },
+            None => Decision::alone(),
         };
+        let deadline = received + Duration::from_millis(self.config().server.reply_deadline_ms);
+        if let Some(name) = &shared
+            && !self.claim_across(name, deadline).await
+        {
+            let answer = self.answer_of_owner(name, deadline).await;
+            decision.decide(Verdict::Relayed(answer.clone()));
+            return answer;
+        }
         // Counted from here, not from the spawn: a shutdown must also wait for a message
         // whose job is still being tried inline.
         let guard = self.inner.inflight.enter();
         let mut job: Job = Box::pin(self.clone().run(Arc::clone(&message), handler));
         // Most handlers finish at once (text, keywords, cached media): no task, no timer.
         if let Some(done) = (&mut job).now_or_never() {
-            return match done {
-                Some(ready) => {
-                    decision.decide(Verdict::Replied(ready.reply));
-                    Answer::Reply(ready.xml)
-                }
-                None => {
-                    decision.decide(Verdict::Ack);
-                    Answer::Success
-                }
+            let (verdict, answer) = match done {
+                Some(ready) => (Verdict::Replied(ready.reply), Answer::Reply(ready.xml)),
+                None => (Verdict::Ack, Answer::Success),
             };
+            decision.decide(verdict);
+            if let Some(name) = &shared {
+                self.publish(name, &answer).await;
+            }
+            return answer;
         }
         let slot = decision.slot();
-        let deadline = received + Duration::from_millis(self.config().server.reply_deadline_ms);
         let header = message.header.clone();
-        self.spawn_race(job, decision, message, deadline, guard);
+        let race = Race {
+            decision,
+            message,
+            deadline,
+            shared,
+        };
+        self.spawn_race(job, race, guard);
         Answer::of(slot.settled().await, &header)
     }
 
@@ -228,38 +262,5 @@ impl<S: Clone + Send + Sync + 'static> Bot<S> {
             job::log_failure(&message.header, &failure);
             None
         })
-    }
-
-    /// The message's dedupe claim; a message without a key decides alone.
-    fn claim(&self, message: &Incoming) -> Claim {
-        let event_key = message.event().and_then(|event| event.key());
-        match dedup::key(&message.header, event_key) {
-            Some(key) => self.inner.dedup.claim(key),
-            None => Claim::Owner(Decision::alone()),
-        }
-    }
-
-    /// Races `job` against `deadline` in a task, not in this request's future: the job
-    /// outlives a dropped connection, and a late reply goes out through customer service.
-    fn spawn_race(
-        &self,
-        job: Job,
-        decision: Decision,
-        message: Arc<Incoming>,
-        deadline: Instant,
-        guard: InflightGuard,
-    ) {
-        let bot = self.clone();
-        let task = async move {
-            let _guard = guard;
-            if let Some(late) = race(job, &decision, deadline).await {
-                bot.send_late(&message, late).await;
-            }
-        };
-        // On the runtime `serve` named, which outlives the HTTP workers; else this one.
-        match self.inner.background.get() {
-            Some(runtime) => drop(runtime.spawn(task)),
-            None => drop(tokio::spawn(task)),
-        }
     }
 }

@@ -48,8 +48,8 @@ enum Command {
 
 /// Runs the command line with the bot's router; `main.rs` is one call to this.
 ///
-/// Exit status: 0 after a clean shutdown, 2 for a usage or configuration error (before
-/// binding), 1 when the server cannot bind or fails.
+/// Exit status: 0 after a clean shutdown, 2 for a usage or configuration error or a store
+/// that cannot be reached (before binding), 1 when the server cannot bind or fails.
 pub fn main<S: Clone + Send + Sync + 'static>(router: fn() -> Router<S>) -> ExitCode {
     let cli = Cli::parse();
     logs::init();
@@ -65,7 +65,12 @@ pub fn main<S: Clone + Send + Sync + 'static>(router: fn() -> Router<S>) -> Exit
                     return ExitCode::from(2);
                 }
             };
-            match actix_web::rt::System::new().block_on(serve(bot)) {
+            let system = actix_web::rt::System::new();
+            if let Err(err) = system.block_on(bot.connect()) {
+                logs::err(format_args!("wxbot: {err}"));
+                return ExitCode::from(2);
+            }
+            match system.block_on(serve(bot)) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(err) => {
                     logs::err(format_args!("wxbot: server: {err}"));

@@ -113,7 +113,7 @@ impl Client {
                     "access token refused; fetching a new one"
                 );
                 self.inner.token.invalidate(&token);
-                self.forget_stored_token(&token);
+                self.forget_stored_token(&token).await;
                 let fresh = self.access_token().await?;
                 self.send(path, || request(&fresh)).await
             }

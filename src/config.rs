@@ -22,7 +22,7 @@ pub struct Config {
     pub api: ApiConfig,
     /// `[media]`: the upload-on-demand cache.
     pub media: MediaConfig,
-    /// `[store]`: where tokens and media ids persist (`redis` is not implemented yet).
+    /// `[store]`: where tokens and media ids persist, and what several instances share.
     pub store: StoreConfig,
 }
 
@@ -175,8 +175,11 @@ pub struct StoreConfig {
     pub backend: Backend,
     /// The file backend's folder.
     pub path: PathBuf,
-    /// The redis backend's URL.
+    /// The redis backend's URL: `redis://[user:password@]host[:port][/db]`.
     pub url: Secret,
+    /// The first part of every key (`<prefix>:{<appid>}:…`), so environments can share a
+    /// Redis.
+    pub prefix: String,
 }
 
 impl Default for StoreConfig {
@@ -185,12 +188,13 @@ impl Default for StoreConfig {
             backend: Backend::Memory,
             path: "wxbot-state".into(),
             url: Secret::new("redis://127.0.0.1:6379/0"),
+            prefix: "wxbot".to_owned(),
         }
     }
 }
 
-/// Where tokens and media ids persist; `redis` is accepted but not implemented yet (a warning
-/// at start-up), so it keeps them in memory like `memory`.
+/// Where tokens, media ids and message outcomes are kept, and whether other instances share
+/// them.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 #[non_exhaustive]
@@ -200,7 +204,7 @@ pub enum Backend {
     Memory,
     /// Files in `store.path`: a restart reuses the token and the media ids.
     File,
-    /// A redis server at `store.url`.
+    /// A Redis (or Valkey) server at `store.url`, shared by every instance using it.
     Redis,
 }
 

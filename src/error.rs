@@ -10,6 +10,9 @@ pub enum Error {
     /// The router has routes that can never run, or bad patterns.
     #[error(transparent)]
     Router(#[from] crate::router::RouterError),
+    /// The configured store cannot be reached: one line naming `store.url`.
+    #[error("{0}")]
+    Store(String),
     /// The server could not bind or run.
     #[error("server: {0}")]
     Io(#[from] std::io::Error),

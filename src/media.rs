@@ -30,7 +30,7 @@ use crate::client::Client;
 use crate::config::MediaConfig;
 use crate::ids::{MediaId, MediaKind};
 use crate::reply::{MediaSource, Reply};
-use crate::store::AccountStore;
+use crate::store::{AccountStore, media_name};
 use cell::IdCell;
 use files::Files;
 
@@ -47,7 +47,7 @@ struct Inner {
     client: Client,
     /// Where the files are, how long ids live, the upload limits.
     config: MediaConfig,
-    /// Where ids outlive the process, when the bot was given a persistent store.
+    /// Where ids outlive the process and reach other instances, as the bot's store allows.
     store: AccountStore,
     /// What each (file, kind) held when last hashed, and the cell of that content.
     files: Files,
@@ -118,8 +118,9 @@ impl MediaCache {
             let mut locked = cell.lock().await;
             if locked.holds(stale) {
                 locked.set(None);
-                let store = &self.inner.store;
-                store.delete(&store.media_key(kind, &sha1));
+                // For every instance sharing the store, unless one already uploaded anew.
+                let name = media_name(kind, &sha1);
+                self.inner.store.forget(&name, stale.as_str()).await;
             }
         }
     }
@@ -161,7 +162,9 @@ mod tests {
             created_at: unix_now(),
             expires_at: unix_now() + config.media.ttl_secs,
         };
-        store.put(&store.media_key(MediaKind::Image, &sha1), &record);
+        store
+            .keep(&media_name(MediaKind::Image, &sha1), &record)
+            .await;
         let cache = MediaCache::with_store(Client::new(&config), &config.media, store);
         let path = Path::new("a.jpg");
         let cold = cache.resolve(MediaKind::Image, path).await.unwrap();

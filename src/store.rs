@@ -1,22 +1,33 @@
-//! Where access tokens and media ids outlive the process: with `store.backend = "file"`, a
-//! restart neither fetches a new token nor uploads media again while the old ones live.
+//! What outlives the process and what several instances share: access tokens, media ids,
+//! the outcomes of messages, and the locks that let one instance do a job for all.
 //!
-//! The in-process caches (the API client's token, the media cache's ids) stay the fast
-//! path; the store is read only when they are empty (after a start) and written when they
-//! change. It is best effort: a store that fails is logged, never fatal
-//! to a message. `memory` keeps nothing beyond the process; `redis` is not implemented yet
-//! and refused at start-up.
+//! Three backends keep one contract ([`Store`]): `memory` (this process), `file` (a folder: a
+//! restart keeps what it holds) and `redis` (every instance with the same `store.url` shares
+//! it). The in-process caches (the client's token, the media cache's ids, the dedupe table)
+//! stay the fast path; the store is read when they miss and written when they change.
+//!
+//! The store is best effort. A failed operation is an error its caller reads as "absent" (or
+//! "mine", for a claim), so a store that goes away leaves the bot answering from local state;
+//! the backend logs the failure, once per outage. Values are strings with a time to live,
+//! and the backends own expiry.
 
-use std::fmt;
-use std::path::{Path, PathBuf};
-use std::sync::Arc;
+mod account;
+mod file;
+mod flight;
+mod memory;
+#[cfg(feature = "redis")]
+mod redis;
+#[cfg(test)]
+mod tests;
+
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::config::{Backend, Config, ConfigError};
-use crate::ids::MediaKind;
+pub(crate) use account::{AccountStore, TOKEN, media_name};
 
-/// A stored value and its times, Unix seconds.
+/// A token or media id as stored, with its times in Unix seconds: readers need its age as
+/// well as its value (a token is refreshed ahead of its expiry).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct Record {
     /// The token or media id.
@@ -27,163 +38,102 @@ pub(crate) struct Record {
     pub(crate) expires_at: u64,
 }
 
-/// A key-value store of [`Record`]s.
-pub(crate) trait Store: Send + Sync + fmt::Debug {
-    /// The record under `key`, if any (expired or not: freshness is the caller's rule).
-    fn get(&self, key: &str) -> Option<Record>;
-    /// Stores `record` under `key`.
-    fn put(&self, key: &str, record: &Record);
-    /// Removes `key`.
-    fn delete(&self, key: &str);
+/// A store operation that could not be done. Callers log nothing more: the backend already
+/// has, once per outage.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum StoreError {
+    /// The file backend's folder.
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+    /// The Redis server failed or could not be reached.
+    #[cfg(feature = "redis")]
+    #[error("redis: {0}")]
+    Redis(#[from] ::redis::RedisError),
+    /// Redis failed a moment ago: not asked again until its back-off passes.
+    #[error("redis is unreachable; answering from local state")]
+    Down,
 }
 
-/// One account's share of the configured store, opened once by the bot and handed to the
-/// API client (its token) and the media cache (its ids). Keys carry the appid, so accounts
-/// sharing a store never see each other's records. Without a persistent backend every call
-/// does nothing and the in-process caches are all there is.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct AccountStore {
-    appid: Arc<str>,
-    backend: Option<Arc<dyn Store>>,
+/// The contract of every backend: string values under string keys, each with a time to live
+/// (at least a millisecond). The compare operations are atomic, also across the instances
+/// that share a Redis, so a lock is released only by its owner and a refused token is
+/// dropped only while it is still the current one.
+pub(crate) trait Store {
+    /// The live value under `key`.
+    async fn get(&self, key: &str) -> Result<Option<String>, StoreError>;
+    /// Sets `key` to `value` for `ttl`.
+    async fn put(&self, key: &str, value: &str, ttl: Duration) -> Result<(), StoreError>;
+    /// Sets `key` only when it holds nothing live; whether it did (claims and locks).
+    async fn put_if_absent(
+        &self,
+        key: &str,
+        value: &str,
+        ttl: Duration,
+    ) -> Result<bool, StoreError>;
+    /// Removes `key` only while it holds `expected`; whether it did.
+    async fn delete_if(&self, key: &str, expected: &str) -> Result<bool, StoreError>;
+    /// Gives `key` a new time to live only while it holds `expected`; whether it did.
+    async fn expire_if(&self, key: &str, expected: &str, ttl: Duration)
+    -> Result<bool, StoreError>;
 }
 
-impl AccountStore {
-    /// The store `config` asks for; one that cannot be opened is a configuration error
-    /// naming its key, so the bot does not start rather than silently forget.
-    pub(crate) fn open(config: &Config) -> Result<Self, ConfigError> {
-        let backend: Option<Arc<dyn Store>> = match config.store.backend {
-            Backend::Memory => None,
-            Backend::File => {
-                let store = FileStore::open(&config.store.path).map_err(|err| ConfigError {
-                    problems: vec![format!(
-                        "store.path: cannot use {}: {err}",
-                        config.store.path.display()
-                    )],
-                })?;
-                Some(Arc::new(store))
-            }
-            Backend::Redis => {
-                return Err(ConfigError {
-                    problems: vec![
-                        "store.backend = \"redis\" is not implemented yet: use \"memory\" or \"file\""
-                            .to_owned(),
-                    ],
-                });
-            }
-        };
-        Ok(Self {
-            appid: config.account.appid.as_str().into(),
-            backend,
-        })
-    }
+/// Whichever backend the configuration chose.
+#[derive(Debug)]
+pub(crate) enum AnyStore {
+    /// `memory`.
+    Memory(memory::Memory),
+    /// `file`.
+    File(file::Files),
+    /// `redis`.
+    #[cfg(feature = "redis")]
+    Redis(Box<redis::Redis>),
+}
 
-    /// The key of the account's access token.
-    pub(crate) fn token_key(&self) -> String {
-        format!("token:{}", self.appid)
-    }
-
-    /// The key of the media id of one kind and content.
-    pub(crate) fn media_key(&self, kind: MediaKind, sha1: &[u8; 20]) -> String {
-        let hex: String = sha1.iter().map(|byte| format!("{byte:02x}")).collect();
-        format!("media:{}:{kind}:{hex}", self.appid)
-    }
-
-    /// The record under `key`, if the store keeps one.
-    pub(crate) fn get(&self, key: &str) -> Option<Record> {
-        self.backend.as_ref()?.get(key)
-    }
-
-    /// Keeps `record` under `key`, where the store persists anything.
-    pub(crate) fn put(&self, key: &str, record: &Record) {
-        if let Some(backend) = &self.backend {
-            backend.put(key, record);
+/// Runs one operation on whichever backend this is.
+macro_rules! dispatch {
+    ($store:expr, $backend:ident => $call:expr) => {
+        match $store {
+            AnyStore::Memory($backend) => $call,
+            AnyStore::File($backend) => $call,
+            #[cfg(feature = "redis")]
+            AnyStore::Redis($backend) => $call,
         }
+    };
+}
+
+impl Store for AnyStore {
+    async fn get(&self, key: &str) -> Result<Option<String>, StoreError> {
+        dispatch!(self, store => store.get(key).await)
     }
 
-    /// Removes `key`.
-    pub(crate) fn delete(&self, key: &str) {
-        if let Some(backend) = &self.backend {
-            backend.delete(key);
-        }
+    async fn put(&self, key: &str, value: &str, ttl: Duration) -> Result<(), StoreError> {
+        dispatch!(self, store => store.put(key, value, ttl).await)
+    }
+
+    async fn put_if_absent(
+        &self,
+        key: &str,
+        value: &str,
+        ttl: Duration,
+    ) -> Result<bool, StoreError> {
+        dispatch!(self, store => store.put_if_absent(key, value, ttl).await)
+    }
+
+    async fn delete_if(&self, key: &str, expected: &str) -> Result<bool, StoreError> {
+        dispatch!(self, store => store.delete_if(key, expected).await)
+    }
+
+    async fn expire_if(
+        &self,
+        key: &str,
+        expected: &str,
+        ttl: Duration,
+    ) -> Result<bool, StoreError> {
+        dispatch!(self, store => store.expire_if(key, expected, ttl).await)
     }
 }
 
-/// One small JSON file per key in a folder, replaced atomically (write, then rename).
-#[derive(Debug, Clone)]
-pub(crate) struct FileStore {
-    dir: PathBuf,
-}
-
-impl FileStore {
-    /// A store in `dir`, created if missing.
-    pub(crate) fn open(dir: &Path) -> std::io::Result<Self> {
-        std::fs::create_dir_all(dir)?;
-        Ok(Self {
-            dir: dir.to_owned(),
-        })
-    }
-
-    /// The file for `key`: keys are ours (`token:wx…`, `media:wx…:image:<sha1>`), so
-    /// replacing anything but letters, digits, `-` and `_` keeps them readable and safe.
-    fn file(&self, key: &str) -> PathBuf {
-        let name: String = key
-            .chars()
-            .map(|c| {
-                if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
-                    c
-                } else {
-                    '_'
-                }
-            })
-            .collect();
-        self.dir.join(format!("{name}.json"))
-    }
-}
-
-impl Store for FileStore {
-    fn get(&self, key: &str) -> Option<Record> {
-        let text = std::fs::read(self.file(key)).ok()?;
-        serde_json::from_slice(&text)
-            .inspect_err(|err| tracing::warn!(key, "store: unreadable record: {err}"))
-            .ok()
-    }
-
-    fn put(&self, key: &str, record: &Record) {
-        let file = self.file(key);
-        let temporary = file.with_extension(format!("tmp{}", std::process::id()));
-        let written = serde_json::to_vec(record)
-            .map_err(std::io::Error::other)
-            .and_then(|json| std::fs::write(&temporary, json))
-            .and_then(|()| std::fs::rename(&temporary, &file));
-        if let Err(err) = written {
-            tracing::warn!(key, path = %file.display(), "store: cannot write: {err}");
-        }
-    }
-
-    fn delete(&self, key: &str) {
-        let _ = std::fs::remove_file(self.file(key));
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn records_round_trip_and_delete() {
-        let dir = std::env::temp_dir().join(format!("wxbot-store-unit-{}", std::process::id()));
-        let store = FileStore::open(&dir).unwrap();
-        let record = Record {
-            value: "id-1".to_owned(),
-            created_at: 1,
-            expires_at: 2,
-        };
-        assert_eq!(store.get("media:wx1:image:ab"), None);
-        store.put("media:wx1:image:ab", &record);
-        assert_eq!(store.get("media:wx1:image:ab"), Some(record));
-        assert!(dir.join("media_wx1_image_ab.json").is_file());
-        store.delete("media:wx1:image:ab");
-        assert_eq!(store.get("media:wx1:image:ab"), None);
-        let _ = std::fs::remove_dir_all(dir);
-    }
+/// A time to live the backends can keep: at least a millisecond, at most a year.
+fn clamp(ttl: Duration) -> Duration {
+    ttl.clamp(Duration::from_millis(1), Duration::from_secs(366 * 86_400))
 }

@@ -40,6 +40,8 @@ use wxbot::{Answer, Bot, testing};
 #[allow(dead_code, unused_imports, unreachable_pub)]
 mod bot {
     pub(crate) mod dedup;
+    /// What the table's source names from its parent, taken from the library.
+    pub(crate) use wxbot::Answer;
 }
 
 /// What the table's source imports from `crate::message`, taken from the library.

@@ -15,6 +15,8 @@ use tokio::time::Instant;
 
 use super::dedup::{Decision, Verdict};
 use super::job::{Job, Ready};
+use super::{Answer, Bot};
+use crate::message::Incoming;
 
 /// Races `job` against `deadline` and decides the message's verdict by whichever comes first.
 /// Returns the reply when it came after the deadline: the caller sends it through customer
@@ -31,6 +33,49 @@ pub(crate) async fn race(mut job: Job, decision: &Decision, deadline: Instant) -
             job.await
         }
     }
+}
+
+impl<S: Clone + Send + Sync + 'static> Bot<S> {
+    /// Races `job` against the deadline in a task, not in this request's future: the job
+    /// outlives a dropped connection, and a late reply goes out through customer service. The
+    /// verdict is published as soon as it is decided, when other instances share the store.
+    pub(super) fn spawn_race(&self, job: Job, parts: Race, guard: InflightGuard) {
+        let bot = self.clone();
+        let task = async move {
+            let _guard = guard;
+            let Race {
+                decision,
+                message,
+                deadline,
+                shared,
+            } = parts;
+            let slot = decision.slot();
+            let publish = async {
+                if let Some(name) = &shared {
+                    let answer = Answer::of(slot.settled().await, &message.header);
+                    bot.publish(name, &answer).await;
+                }
+            };
+            let (late, ()) = tokio::join!(race(job, &decision, deadline), publish);
+            if let Some(late) = late {
+                bot.send_late(&message, late).await;
+            }
+        };
+        // On the runtime `serve` named, which outlives the HTTP workers; else this one.
+        match self.inner.background.get() {
+            Some(runtime) => drop(runtime.spawn(task)),
+            None => drop(tokio::spawn(task)),
+        }
+    }
+}
+
+/// What a message's race needs besides its job.
+pub(super) struct Race {
+    pub(super) decision: Decision,
+    pub(super) message: Arc<Incoming>,
+    pub(super) deadline: Instant,
+    /// The message's name in the store, when other instances share it.
+    pub(super) shared: Option<String>,
 }
 
 /// How many messages still have a job running in the background.

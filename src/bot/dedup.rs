@@ -36,6 +36,8 @@ pub(crate) enum Verdict {
     /// The deadline passed first: deliveries answer `success`, and the reply, once ready, goes
     /// out once through the customer-service API.
     Deferred,
+    /// Another instance sharing the store owns the message: its answer, for every delivery.
+    Relayed(super::Answer),
 }
 
 impl Verdict {

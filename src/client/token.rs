@@ -1,8 +1,8 @@
 //! The access token: cached, shared, fetched once however many callers need it at once.
 
 use std::future::Future;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, PoisonError, RwLock};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
@@ -11,7 +11,7 @@ use tokio::time::Instant;
 use super::{Client, ClientError};
 use crate::clock::unix_now;
 use crate::config::TokenEndpoint;
-use crate::store::Record;
+use crate::store::{Record, TOKEN};
 
 /// Refresh when less than this is left (WeChat overlaps old and new tokens by 5 minutes).
 const MARGIN: Duration = Duration::from_secs(300);
@@ -25,9 +25,9 @@ pub(super) struct TokenManager {
     gate: tokio::sync::Mutex<Option<Arc<ClientError>>>,
     /// Fetches finished: a caller that sees it move while it waited shares that outcome.
     finished: AtomicU64,
-    /// WeChat refused the current token: the next fetch must not hand the same one back
-    /// (`stable_token` does unless asked to `force_refresh`).
-    refused: AtomicBool,
+    /// The token WeChat refused last: the next fetch must not hand it back (another
+    /// instance's copy, or `stable_token`'s answer until asked to `force_refresh`).
+    refused: Mutex<Option<Arc<str>>>,
 }
 
 #[derive(Debug, Clone)]
@@ -47,7 +47,7 @@ impl TokenManager {
     /// The cached token while it is fresh; otherwise one caller fetches and the rest wait.
     pub(super) async fn get<F, Fut>(&self, fetch: F) -> Result<Arc<str>, ClientError>
     where
-        F: FnOnce(bool) -> Fut,
+        F: FnOnce(Option<Arc<str>>) -> Fut,
         Fut: Future<Output = Result<Issued, ClientError>>,
     {
         if let Some(token) = self.fresh() {
@@ -65,7 +65,12 @@ impl TokenManager {
         {
             return Err(ClientError::Token(Arc::clone(failed)));
         }
-        let fetched = fetch(self.refused.swap(false, Ordering::AcqRel)).await;
+        let refused = self
+            .refused
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        let fetched = fetch(refused).await;
         self.finished.fetch_add(1, Ordering::Release);
         let issued = match fetched {
             Ok(issued) => issued,
@@ -78,11 +83,9 @@ impl TokenManager {
         *failure = None;
         // Capped: an absurd `expires_in` must not overflow the clock.
         let lifetime = Duration::from_secs(issued.expires_in.min(86_400));
-        // Short-lived tokens (tests, emulators) refresh at half-life instead.
-        let margin = MARGIN.min(lifetime / 2);
         let token = Token {
             value: issued.access_token.into(),
-            refresh_at: Instant::now() + lifetime - margin,
+            refresh_at: Instant::now() + lifetime - margin(lifetime),
         };
         let value = Arc::clone(&token.value);
         *self.current.write().unwrap_or_else(PoisonError::into_inner) = Some(token);
@@ -96,9 +99,9 @@ impl TokenManager {
         if current
             .as_ref()
             .is_some_and(|token| &*token.value == failed)
+            && let Some(token) = current.take()
         {
-            *current = None;
-            self.refused.store(true, Ordering::Release);
+            *self.refused.lock().unwrap_or_else(PoisonError::into_inner) = Some(token.value);
         }
     }
 
@@ -118,48 +121,60 @@ struct StableRequest<'a> {
 }
 
 impl Client {
-    /// Fetches a new token from the configured endpoint (with the usual retries); `force`
-    /// after WeChat refused the current one.
-    pub(super) async fn fetch_token(&self, force: bool) -> Result<Issued, ClientError> {
+    /// The account's token for a caller whose cache is empty or stale: one that an earlier
+    /// run or another instance stored, while it is fresh and not the `refused` one; else a new
+    /// one, fetched (with the usual retries) by one instance for all.
+    pub(super) async fn fetch_token(
+        &self,
+        refused: Option<Arc<str>>,
+    ) -> Result<Issued, ClientError> {
         let inner = &self.inner;
         if inner.appid.is_empty() || inner.secret.expose().is_empty() {
             return Err(ClientError::NoCredentials);
         }
-        let key = inner.store.token_key();
-        let now = unix_now();
-        // A token an earlier run stored and WeChat has not refused: no fetch after a restart.
-        if !force
-            && let Some(record) = inner.store.get(&key)
-            && record.expires_at > now
-        {
-            return Ok(Issued {
-                access_token: record.value,
-                expires_in: record.expires_at - now,
-            });
-        }
-        let issued = self.request_token(force).await?;
-        let record = Record {
-            value: issued.access_token.clone(),
-            created_at: now,
-            expires_at: now + issued.expires_in,
+        let usable = |record: &Record| {
+            refused.as_deref() != Some(record.value.as_str()) && outlives_margin(record, unix_now())
         };
-        inner.store.put(&key, &record);
+        let fetch = async || {
+            let issued = self.request_token(refused.as_deref()).await?;
+            let now = unix_now();
+            Ok::<_, ClientError>(Record {
+                value: issued.access_token,
+                created_at: now,
+                expires_at: now + issued.expires_in,
+            })
+        };
+        let record = match inner.store.record(TOKEN).await.filter(usable) {
+            Some(record) => record,
+            None => inner.store.fill_once(TOKEN, usable, fetch).await?,
+        };
+        Ok(Issued {
+            expires_in: record.expires_at.saturating_sub(unix_now()),
+            access_token: record.value,
+        })
+    }
+
+    /// Drops the stored token if it is still the one WeChat `refused`, so neither a restart
+    /// nor another instance picks it up again.
+    pub(super) async fn forget_stored_token(&self, refused: &str) {
+        self.inner.store.forget(TOKEN, refused).await;
+    }
+
+    /// A new token from WeChat. `stable_token` may hand back the token WeChat just `refused`
+    /// (it is stable by design): only then is it asked to `force_refresh`, which WeChat allows
+    /// 20 times a day and which invalidates every other holder's token.
+    async fn request_token(&self, refused: Option<&str>) -> Result<Issued, ClientError> {
+        let issued = self.request_token_once(false).await?;
+        if self.inner.endpoint == TokenEndpoint::Stable
+            && refused == Some(issued.access_token.as_str())
+        {
+            tracing::info!("stable_token returned the refused token; forcing a refresh");
+            return self.request_token_once(true).await;
+        }
         Ok(issued)
     }
 
-    /// Drops a stored token WeChat refused, so no restart picks it up again.
-    pub(super) fn forget_stored_token(&self, refused: &str) {
-        let store = &self.inner.store;
-        let key = store.token_key();
-        if store
-            .get(&key)
-            .is_some_and(|record| record.value == refused)
-        {
-            store.delete(&key);
-        }
-    }
-
-    async fn request_token(&self, force: bool) -> Result<Issued, ClientError> {
+    async fn request_token_once(&self, force: bool) -> Result<Issued, ClientError> {
         let inner = &self.inner;
         tracing::debug!(endpoint = ?inner.endpoint, "fetching access token");
         match inner.endpoint {
@@ -186,6 +201,20 @@ impl Client {
             }
         }
     }
+}
+
+/// Whether a stored token has more left than the margin its lifetime calls for, so a reader
+/// would not have to refresh it at once.
+fn outlives_margin(record: &Record, now: u64) -> bool {
+    let lifetime = Duration::from_secs(record.expires_at.saturating_sub(record.created_at));
+    let left = Duration::from_secs(record.expires_at.saturating_sub(now));
+    left > margin(lifetime)
+}
+
+/// How long before expiry a token is refreshed: WeChat overlaps the old and new tokens by
+/// 5 minutes; short-lived tokens (tests, emulators) refresh at half-life instead.
+fn margin(lifetime: Duration) -> Duration {
+    MARGIN.min(lifetime / 2)
 }
 
 #[cfg(test)]

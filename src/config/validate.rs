@@ -3,7 +3,7 @@
 
 use std::net::{SocketAddr, ToSocketAddrs};
 
-use super::{Config, ConfigError, Mode, ServerConfig};
+use super::{Backend, Config, ConfigError, Mode, ServerConfig};
 use crate::crypto::{KeyError, MsgCrypt, decode_key};
 
 impl Config {
@@ -29,8 +29,8 @@ impl Config {
     }
 
     /// Every simple rule, as (holds, the problem when it does not): a flat table.
-    fn rules(&self) -> [(bool, &'static str); 11] {
-        let (server, account, api) = (&self.server, &self.account, &self.api);
+    fn rules(&self) -> [(bool, &'static str); 13] {
+        let (server, account, api, store) = (&self.server, &self.account, &self.api, &self.store);
         let token = account.token.expose();
         let token_ok =
             (3..=32).contains(&token.len()) && token.bytes().all(|b| b.is_ascii_alphanumeric());
@@ -73,6 +73,17 @@ impl Config {
             ),
             (api.timeout_secs > 0, "api.timeout_secs must be positive"),
             (self.media.ttl_secs > 0, "media.ttl_secs must be positive"),
+            (
+                store.backend != Backend::Redis || store.url.expose().starts_with("redis://"),
+                "store.url must be a redis:// URL",
+            ),
+            (
+                !store.prefix.is_empty()
+                    && !store
+                        .prefix
+                        .contains(|c: char| c.is_whitespace() || "{}".contains(c)),
+                "store.prefix must be non-empty, without spaces or braces (they tag the account)",
+            ),
         ]
     }
 }

@@ -7,6 +7,7 @@ use std::sync::{Arc, PoisonError, RwLock};
 use crate::client::ClientError;
 use crate::config::MediaConfig;
 use crate::ids::MediaId;
+use crate::store::Record;
 
 /// One (kind, content)'s id, and the lock its uploads take.
 ///
@@ -35,9 +36,18 @@ pub(super) struct Issued {
     pub(super) created_at: u64,
 }
 
+impl From<&Record> for Issued {
+    fn from(record: &Record) -> Self {
+        Self {
+            media_id: MediaId::new(record.value.clone()),
+            created_at: record.created_at,
+        }
+    }
+}
+
 impl Issued {
     /// Whether the id may still be handed out at `now`.
-    fn is_fresh(&self, now: u64, config: &MediaConfig) -> bool {
+    pub(super) fn is_fresh(&self, now: u64, config: &MediaConfig) -> bool {
         is_fresh(
             self.created_at,
             now,

@@ -12,7 +12,7 @@ use super::files::{self, Stamp};
 use super::limits::Accepted;
 use crate::clock::unix_now;
 use crate::ids::{MediaId, MediaKind};
-use crate::store::Record;
+use crate::store::{Record, media_name};
 
 impl MediaCache {
     /// The id of `path` as `kind` when the warm hit had none: checks the path, learns what
@@ -30,7 +30,7 @@ impl MediaCache {
         let before = seen.cell.finished();
         let mut locked = seen.cell.lock().await;
         let now = unix_now();
-        if let Some(media_id) = self.current_or_stored(kind, sha1, &mut locked, now) {
+        if let Some(media_id) = self.current_or_stored(kind, sha1, &mut locked, now).await {
             return Ok(media_id);
         }
         if let Some(failure) = locked.failure_since(before) {
@@ -47,8 +47,8 @@ impl MediaCache {
             .await
     }
 
-    /// The fresh id the cell holds, or, after a restart, the one an earlier run stored.
-    fn current_or_stored(
+    /// The fresh id the cell holds, or the one an earlier run or another instance stored.
+    async fn current_or_stored(
         &self,
         kind: MediaKind,
         sha1: &[u8; 20],
@@ -56,7 +56,7 @@ impl MediaCache {
         now: u64,
     ) -> Option<MediaId> {
         if locked.current().is_none() {
-            locked.set(self.stored(kind, sha1));
+            locked.set(self.stored(kind, sha1).await);
         }
         locked.fresh_id(now, &self.inner.config)
     }
@@ -79,8 +79,9 @@ impl MediaCache {
         Ok(bytes)
     }
 
-    /// Uploads `bytes`, the content `stamp` describes; the new id goes to the cell and the
-    /// store, a failure to the cell for the requests that waited.
+    /// Uploads `bytes`, the content `stamp` describes, unless another instance sharing the
+    /// store does it first; the id goes to the cell and the store, a failure to the cell for
+    /// the requests that waited.
     async fn upload(
         &self,
         kind: MediaKind,
@@ -90,52 +91,45 @@ impl MediaCache {
         locked: &mut Locked<'_>,
         now: u64,
     ) -> Result<MediaId, MediaError> {
-        let filename = upload_name(full, stamp.accepted);
-        let content_type = stamp.accepted.content_type;
-        let client = &self.inner.client;
-        let result = client
-            .upload(kind, &filename, content_type, bytes.into())
-            .await;
-        let uploaded = match result {
-            Ok(uploaded) => uploaded,
+        let config = &self.inner.config;
+        let usable = |record: &Record| Issued::from(record).is_fresh(unix_now(), config);
+        let upload = async || {
+            let filename = upload_name(full, stamp.accepted);
+            let content_type = stamp.accepted.content_type;
+            let client = &self.inner.client;
+            let uploaded = client
+                .upload(kind, &filename, content_type, bytes.into())
+                .await?;
+            let media_id = uploaded.media_id;
+            tracing::info!(%kind, file = %full.display(), %media_id, "uploaded");
+            Ok(Record {
+                value: media_id.to_string(),
+                created_at: now,
+                expires_at: now + config.ttl_secs,
+            })
+        };
+        let name = media_name(kind, &stamp.sha1);
+        match self.inner.store.fill_once(&name, usable, upload).await {
+            Ok(record) => {
+                let issued = Issued::from(&record);
+                locked.finish(Ok(issued.clone()));
+                Ok(issued.media_id)
+            }
             Err(err) => {
                 let failure = Arc::new(err);
                 locked.finish(Err(Arc::clone(&failure)));
-                return Err(MediaError::Upload {
+                Err(MediaError::Upload {
                     path: full.to_owned(),
                     source: failure,
-                });
+                })
             }
-        };
-        let media_id = uploaded.media_id;
-        tracing::info!(%kind, file = %full.display(), %media_id, "uploaded");
-        self.keep(kind, &stamp.sha1, &media_id, now);
-        locked.finish(Ok(Issued {
-            media_id: media_id.clone(),
-            created_at: now,
-        }));
-        Ok(media_id)
+        }
     }
 
-    /// The id an earlier run stored for this content, if any.
-    fn stored(&self, kind: MediaKind, sha1: &[u8; 20]) -> Option<Issued> {
-        let store = &self.inner.store;
-        let record = store.get(&store.media_key(kind, sha1))?;
-        Some(Issued {
-            media_id: MediaId::new(record.value),
-            created_at: record.created_at,
-        })
-    }
-
-    /// Keeps a new id for the next run.
-    fn keep(&self, kind: MediaKind, sha1: &[u8; 20], media_id: &MediaId, created_at: u64) {
-        let store = &self.inner.store;
-        let record = Record {
-            value: media_id.to_string(),
-            created_at,
-            expires_at: created_at + self.inner.config.ttl_secs,
-        };
-        store.put(&store.media_key(kind, sha1), &record);
+    /// The id an earlier run or another instance stored for this content, if any.
+    async fn stored(&self, kind: MediaKind, sha1: &[u8; 20]) -> Option<Issued> {
+        let record = self.inner.store.record(&media_name(kind, sha1)).await?;
+        Some(Issued::from(&record))
     }
 }
 

@@ -156,7 +156,7 @@ impl Binary {
     /// The file of the stored token.
     fn token_file(&self) -> PathBuf {
         self.state()
-            .join(format!("token_{}.json", self.emulator.appid()))
+            .join(format!("wxbot:{{{}}}:token.json", self.emulator.appid()))
     }
 
     /// The files of stored media ids.
@@ -167,7 +167,7 @@ impl Binary {
             .filter(|path| {
                 path.file_name()
                     .and_then(|name| name.to_str())
-                    .is_some_and(|name| name.starts_with("media_") && name.ends_with(".json"))
+                    .is_some_and(|name| name.contains("}:media:") && name.ends_with(".json"))
             })
             .collect();
         files.sort();
@@ -193,7 +193,7 @@ impl Binary {
     }
 }
 
-/// A stored token or media id, as the file store writes it.
+/// A stored token or media id, as the client and the media cache write it.
 #[derive(Debug, serde::Serialize, serde::Deserialize)]
 struct Record {
     value: String,
@@ -201,9 +201,26 @@ struct Record {
     expires_at: u64,
 }
 
+/// What the file store keeps in a file: the value (a record, as JSON) and its expiry.
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+struct Stored {
+    value: String,
+    expires_at_ms: u64,
+}
+
 /// The record in `file`.
 fn record(file: &Path) -> Record {
-    serde_json::from_slice(&std::fs::read(file).expect("read record")).expect("a record")
+    let stored: Stored =
+        serde_json::from_slice(&std::fs::read(file).expect("read record")).expect("a stored value");
+    serde_json::from_str(&stored.value).expect("a record")
+}
+
+/// Replaces the record in `file`, keeping the file's own expiry.
+fn rewrite(file: &Path, record: &Record) {
+    let mut stored: Stored =
+        serde_json::from_slice(&std::fs::read(file).expect("read record")).expect("a stored value");
+    stored.value = serde_json::to_string(record).expect("json");
+    std::fs::write(file, serde_json::to_vec(&stored).expect("json")).expect("write");
 }
 
 /// `word` from the test user to `server`; its answer.
@@ -271,11 +288,7 @@ fn an_expired_stored_token_is_fetched_again_after_a_restart() {
     let mut expired = record(&binary.token_file());
     // The emulator would still take it: only the record says it is over.
     expired.expires_at = expired.created_at;
-    std::fs::write(
-        binary.token_file(),
-        serde_json::to_vec(&expired).expect("json"),
-    )
-    .expect("write");
+    rewrite(&binary.token_file(), &expired);
 
     let second = binary.start(&[]);
     let voice = ask(&second, "voice");
@@ -321,7 +334,7 @@ fn a_corrupt_record_is_ignored_with_a_warning_and_replaced() {
         "one warning per corrupt record: {lines:#?}"
     );
     assert!(
-        warnings.iter().any(|line| line.contains("token:")),
+        warnings.iter().any(|line| line.contains(":token.json")),
         "{warnings:#?}"
     );
     assert!(

@@ -1,0 +1,90 @@
+//! WeChat's retries across instances that share a Redis: a retry may land on another
+//! instance than the first delivery did.
+//!
+//! After the in-process claim (same-instance retries never get here), the first delivery
+//! claims the message in the store for its instance, runs it, and publishes its answer (the
+//! reply XML, or `success` — also when the reply missed the deadline and goes out by customer
+//! service from the owner, once). A delivery that finds the message claimed elsewhere waits
+//! for that answer, up to its own deadline, and answers `success` if it does not come. When
+//! the store fails, each instance decides alone, as with `memory`.
+
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+use super::{Answer, Bot};
+
+/// A claim outlives its deadline by this much: an owner that dies mid-message frees it for
+/// WeChat's next retry instead of blocking the message for the whole dedupe TTL.
+const CLAIM_SLACK: Duration = Duration::from_secs(5);
+/// The first pause between two looks at another instance's answer; doubles up to 200 ms.
+const FIRST_POLL: Duration = Duration::from_millis(10);
+const LONGEST_POLL: Duration = Duration::from_millis(200);
+
+const PENDING: &str = "pending ";
+const SUCCESS: &str = "success";
+const REPLY: &str = "reply ";
+
+/// The store's name for a message's dedupe key (its fields joined by `:`).
+pub(super) fn message_name(key: &str) -> String {
+    format!("msg:{}", key.replace('\u{1f}', ":"))
+}
+
+impl<S: Clone + Send + Sync + 'static> Bot<S> {
+    /// Claims the message `name` for this instance; `false` when another one has it. A store
+    /// that fails leaves this instance the owner.
+    pub(super) async fn claim_across(&self, name: &str, deadline: Instant) -> bool {
+        let store = &self.inner.store;
+        let pending = format!("{PENDING}{}", store.instance());
+        let ttl = deadline.saturating_duration_since(Instant::now()) + CLAIM_SLACK;
+        store
+            .put_if_absent(name, &pending, ttl)
+            .await
+            .unwrap_or(true)
+    }
+
+    /// Publishes the owner's answer to the message `name`, for retries on other instances.
+    pub(super) async fn publish(&self, name: &str, answer: &Answer) {
+        let value = match answer {
+            Answer::Reply(xml) => format!("{REPLY}{xml}"),
+            Answer::Success => SUCCESS.to_owned(),
+        };
+        let ttl = Duration::from_secs(self.config().server.dedup_ttl_secs);
+        self.inner.store.put(name, &value, ttl).await;
+    }
+
+    /// The answer another instance published for `name`, waited for until `deadline`;
+    /// `success` when it does not come in time.
+    pub(super) async fn answer_of_owner(&self, name: &str, deadline: Instant) -> Answer {
+        let mut pause = FIRST_POLL;
+        loop {
+            let value = self.inner.store.get(name).await;
+            match value.as_deref() {
+                Some(value) if value.starts_with(PENDING) => {}
+                Some(value) => return decode(name, value),
+                // Expired, or the store failed: nothing more to learn.
+                None => return Answer::Success,
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                tracing::warn!(
+                    name,
+                    "another instance's reply did not come in time; answered success"
+                );
+                return Answer::Success;
+            }
+            tokio::time::sleep(pause.min(deadline - now)).await;
+            pause = (pause * 2).min(LONGEST_POLL);
+        }
+    }
+}
+
+fn decode(name: &str, value: &str) -> Answer {
+    if let Some(xml) = value.strip_prefix(REPLY) {
+        return Answer::Reply(xml.to_owned());
+    }
+    if value != SUCCESS {
+        tracing::warn!(name, "store: undecodable message outcome, answered success");
+    }
+    Answer::Success
+}

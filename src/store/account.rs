@@ -1,0 +1,197 @@
+//! [`AccountStore`]: one account's keys in the configured store, and the instance it speaks
+//! for.
+//!
+//! Every key is `<store.prefix>:{<appid>}:<name>`. The braces are a Redis Cluster hash tag:
+//! one account's keys share a slot, so scripts over several of them stay valid on a cluster,
+//! and accounts and environments can share one Redis. No key carries a secret.
+
+use std::fmt::Write as _;
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::{AnyStore, Record, Store, StoreError, file, memory};
+use crate::clock::unix_now;
+use crate::config::{Backend, Config, ConfigError};
+use crate::ids::MediaKind;
+
+/// One account's share of the configured store, opened once by the bot and handed to the API
+/// client (the token), the media cache (ids) and the dispatcher (messages). Cheap to clone.
+#[derive(Debug, Clone)]
+pub(crate) struct AccountStore {
+    /// `<store.prefix>:{<appid>}`.
+    prefix: Arc<str>,
+    store: Arc<AnyStore>,
+    /// This process among those sharing the store: the owner named by its claims and locks.
+    instance: Arc<str>,
+}
+
+impl Default for AccountStore {
+    /// A store of this process only, for a client or cache made without a bot.
+    fn default() -> Self {
+        Self::new("wxbot", "", AnyStore::Memory(memory::Memory::default()))
+    }
+}
+
+impl AccountStore {
+    fn new(prefix: &str, appid: &str, store: AnyStore) -> Self {
+        let instance = hex(&getrandom::u64().unwrap_or_default().to_be_bytes());
+        Self {
+            prefix: format!("{prefix}:{{{appid}}}").into(),
+            store: Arc::new(store),
+            instance: instance.into(),
+        }
+    }
+
+    /// The store `config` asks for. Nothing is contacted yet ([`AccountStore::connect`] does);
+    /// a store that cannot be opened is a configuration error naming its key.
+    pub(crate) fn open(config: &Config) -> Result<Self, ConfigError> {
+        let settings = &config.store;
+        let problem = |problem: String| ConfigError {
+            problems: vec![problem],
+        };
+        let store = match settings.backend {
+            Backend::Memory => AnyStore::Memory(memory::Memory::default()),
+            Backend::File => {
+                let files = file::Files::open(&settings.path).map_err(|err| {
+                    problem(format!(
+                        "store.path: cannot use {}: {err}",
+                        settings.path.display()
+                    ))
+                })?;
+                AnyStore::File(files)
+            }
+            #[cfg(feature = "redis")]
+            Backend::Redis => {
+                let redis = super::redis::Redis::open(settings.url.expose()).map_err(|err| {
+                    let shown = super::redis::masked(settings.url.expose());
+                    problem(format!("store.url: {shown} is not a Redis URL: {err}"))
+                })?;
+                AnyStore::Redis(Box::new(redis))
+            }
+            #[cfg(not(feature = "redis"))]
+            Backend::Redis => {
+                return Err(problem(
+                    "store.backend = \"redis\": this build of wxbot has no Redis support (cargo feature `redis`)"
+                        .to_owned(),
+                ));
+            }
+        };
+        Ok(Self::new(&settings.prefix, &config.account.appid, store))
+    }
+
+    /// Makes sure the store answers: a Redis that cannot be reached is one line naming
+    /// `store.url`. Other backends have nothing to reach.
+    pub(crate) async fn connect(&self) -> Result<(), String> {
+        match &*self.store {
+            #[cfg(feature = "redis")]
+            AnyStore::Redis(redis) => redis
+                .connect()
+                .await
+                .map_err(|err| format!("store.url: cannot reach {}: {err}", redis.shown())),
+            _ => Ok(()),
+        }
+    }
+
+    /// Whether other instances see what this one writes (Redis).
+    pub(crate) fn is_shared(&self) -> bool {
+        match &*self.store {
+            #[cfg(feature = "redis")]
+            AnyStore::Redis(_) => true,
+            _ => false,
+        }
+    }
+
+    /// This instance's id: random per start, named by its claims and locks.
+    pub(crate) fn instance(&self) -> &str {
+        &self.instance
+    }
+
+    /// The full key of `name`.
+    fn key(&self, name: &str) -> String {
+        format!("{}:{name}", self.prefix)
+    }
+
+    /// The value under `name`; a store that fails reads as absent.
+    pub(crate) async fn get(&self, name: &str) -> Option<String> {
+        self.store.get(&self.key(name)).await.ok().flatten()
+    }
+
+    /// Sets `name` for `ttl`; a store that fails keeps nothing (the backend logged it).
+    pub(crate) async fn put(&self, name: &str, value: &str, ttl: Duration) {
+        let _ = self.store.put(&self.key(name), value, ttl).await;
+    }
+
+    /// Sets `name` unless it holds something; whether it did, or the store's failure.
+    pub(crate) async fn put_if_absent(
+        &self,
+        name: &str,
+        value: &str,
+        ttl: Duration,
+    ) -> Result<bool, StoreError> {
+        self.store.put_if_absent(&self.key(name), value, ttl).await
+    }
+
+    /// Removes `name` while it holds `expected`.
+    pub(crate) async fn delete_if(&self, name: &str, expected: &str) -> bool {
+        let deleted = self.store.delete_if(&self.key(name), expected).await;
+        deleted.unwrap_or(false)
+    }
+
+    /// Renews `name` for `ttl` while it holds `expected`.
+    pub(crate) async fn expire_if(&self, name: &str, expected: &str, ttl: Duration) -> bool {
+        let renewed = self.store.expire_if(&self.key(name), expected, ttl).await;
+        renewed.unwrap_or(false)
+    }
+
+    /// The record under `name`; one that does not decode is logged and read as absent.
+    pub(crate) async fn record(&self, name: &str) -> Option<Record> {
+        let raw = self.get(name).await?;
+        decode(name, &raw)
+    }
+
+    /// Keeps `record` under `name` until it expires (nothing, if it already has).
+    pub(crate) async fn keep(&self, name: &str, record: &Record) {
+        let left = record.expires_at.saturating_sub(unix_now());
+        if left == 0 {
+            return;
+        }
+        if let Ok(json) = serde_json::to_string(record) {
+            self.put(name, &json, Duration::from_secs(left)).await;
+        }
+    }
+
+    /// Drops the record under `name` if it still holds `value` (a token WeChat refused, a
+    /// media id it called invalid); a newer one another instance wrote stays.
+    pub(crate) async fn forget(&self, name: &str, value: &str) {
+        let Some(raw) = self.get(name).await else {
+            return;
+        };
+        if decode(name, &raw).is_none_or(|record| record.value == value) {
+            self.delete_if(name, &raw).await;
+        }
+    }
+}
+
+fn decode(name: &str, raw: &str) -> Option<Record> {
+    serde_json::from_str(raw)
+        .inspect_err(|err| tracing::warn!(name, "store: undecodable record, ignored: {err}"))
+        .ok()
+}
+
+/// The name of the account's access token.
+pub(crate) const TOKEN: &str = "token";
+
+/// The name of the media id of one kind and content.
+pub(crate) fn media_name(kind: MediaKind, sha1: &[u8; 20]) -> String {
+    format!("media:{kind}:{}", hex(sha1))
+}
+
+/// Lower-case hex.
+pub(super) fn hex(bytes: &[u8]) -> String {
+    bytes
+        .iter()
+        .fold(String::with_capacity(2 * bytes.len()), |mut out, byte| {
+            let _ = write!(out, "{byte:02x}");
+            out
+        })
+}
