@@ -80,12 +80,11 @@ impl Redis {
     }
 
     /// Connects and pings: `serve` calls it before binding, so a wrong URL stops the start.
+    /// Its failure is the caller's to report: no outage is logged.
     pub(crate) async fn connect(&self) -> Result<(), StoreError> {
-        self.with(|mut connection| async move {
-            cmd("PING").query_async::<String>(&mut connection).await
-        })
-        .await
-        .map(drop)
+        let mut connection = self.connection().await?;
+        cmd("PING").query_async::<String>(&mut connection).await?;
+        Ok(())
     }
 
     /// Runs `op` on the connection, unless Redis is resting after a failure; notes the

@@ -171,6 +171,11 @@ async fn a_redis_that_is_not_there_fails_at_once_and_is_not_asked_again_at_once(
         .port();
     let store = super::redis::Redis::open(&format!("redis://127.0.0.1:{port}/0")).unwrap();
     assert!(store.connect().await.is_err());
+    let first = store.get("k").await;
+    assert!(
+        matches!(first, Err(super::StoreError::Redis(_))),
+        "{first:?}"
+    );
     assert!(
         matches!(store.get("k").await, Err(super::StoreError::Down)),
         "resting"

@@ -39,6 +39,8 @@ mod modes;
 mod parse;
 /// The README's config block, Rust blocks and commands are true.
 mod readme;
+/// Several instances through a real Redis: one token fetch, one upload, one reply per message.
+mod redis;
 /// A real redis-server per test: free port, stop and resume.
 mod redis_server;
 /// Golden reply XML for every `Reply` variant, and CDATA round trips.
