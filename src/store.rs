@@ -50,6 +50,7 @@ pub(crate) enum StoreError {
     #[error("redis: {0}")]
     Redis(#[from] ::redis::RedisError),
     /// Redis failed a moment ago: not asked again until its back-off passes.
+    #[cfg(feature = "redis")]
     #[error("redis is unreachable; answering from local state")]
     Down,
 }
