@@ -1,10 +1,12 @@
 //! The demo bot: read top to bottom, the first route that accepts a message wins. A feature
 //! is one file here, its `mod` line and its route below.
 
+mod count;
 mod echo;
 mod events;
 mod keywords;
 mod media;
+mod slow;
 
 use wxbot::prelude::*;
 
@@ -17,6 +19,8 @@ pub fn router() -> Router {
         .text_exact("voice", media::voice)
         .text_exact("video", media::video)
         .text_exact("music", media::music)
+        .text_exact("count", count::count)
+        .on(slow::slow)
         .on(echo::text)
         .on(echo::image)
         .on(echo::voice)

@@ -29,7 +29,7 @@ use crate::media::MediaCache;
 use crate::message::Incoming;
 use crate::reply::render;
 use crate::router::{Ctx, HandlerFuture, Lent, Router};
-use crate::store::AccountStore;
+use crate::store::{AccountStore, SessionStore};
 use deadline::{Inflight, Race};
 use dedup::{Claim, Decision, Dedup, Verdict};
 use job::Job;
@@ -55,8 +55,9 @@ struct Inner<S> {
     config: Config,
     router: Router<S>,
     client: Client,
-    /// The client again, as every [`Ctx`] borrows it (made once: one `Arc` clone per message).
-    lent: Lent,
+    /// The client and the sessions, as every [`Ctx`] borrows them (made once: one `Arc`
+    /// clone per message).
+    lent: Arc<Lent>,
     media: MediaCache,
     dedup: Dedup,
     inflight: Arc<Inflight>,
@@ -129,7 +130,13 @@ impl<S: Clone + Send + Sync + 'static> Bot<S> {
         let inner = Inner {
             config: config.clone(),
             router,
-            lent: Arc::new(client.clone()),
+            lent: Arc::new(Lent {
+                client: Arc::new(client.clone()),
+                sessions: Arc::new(SessionStore::new(
+                    store.clone(),
+                    Duration::from_secs(config.session.ttl_secs),
+                )),
+            }),
             client,
             media,
             dedup,

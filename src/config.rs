@@ -24,6 +24,8 @@ pub struct Config {
     pub media: MediaConfig,
     /// `[store]`: where tokens and media ids persist, and what several instances share.
     pub store: StoreConfig,
+    /// `[session]`: per-user state, and replies waiting for their user.
+    pub session: SessionConfig,
 }
 
 /// `[server]`.
@@ -46,6 +48,48 @@ pub struct ServerConfig {
     pub dedup_capacity: usize,
     /// On shutdown, how long to wait for replies still on their way.
     pub shutdown_timeout_secs: u64,
+    /// What happens to a reply not ready by the deadline.
+    pub late_reply: LateReply,
+    /// Show "typing…" to the user once a handler has run this long (customer-service API;
+    /// 0: never).
+    pub typing_after_ms: u64,
+}
+
+/// How a reply not ready by `server.reply_deadline_ms` reaches its user.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum LateReply {
+    /// `success` at the deadline, then the reply through the customer-service API.
+    #[default]
+    CustomerService,
+    /// For accounts without that API: hold the delivery so WeChat retries, answer a retry
+    /// passively once the reply is ready (about 15 s in all), then `session.pending_notice`,
+    /// the reply waiting for the user's next message.
+    Retries,
+}
+
+/// `[session]`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+#[non_exhaustive]
+pub struct SessionConfig {
+    /// A user's session expires after this much silence; 0 keeps none.
+    pub ttl_secs: u64,
+    /// The answer when a reply is still not ready after WeChat's last delivery.
+    pub pending_notice: String,
+    /// How long a finished late reply waits for the user's next message.
+    pub pending_ttl_secs: u64,
+}
+
+impl Default for SessionConfig {
+    fn default() -> Self {
+        Self {
+            ttl_secs: 1800,
+            pending_notice: "Still working on it. Send any message to get the answer.".to_owned(),
+            pending_ttl_secs: 3600,
+        }
+    }
 }
 
 impl Default for ServerConfig {
@@ -58,6 +102,8 @@ impl Default for ServerConfig {
             dedup_ttl_secs: 30,
             dedup_capacity: 20_000,
             shutdown_timeout_secs: 10,
+            late_reply: LateReply::CustomerService,
+            typing_after_ms: 0,
         }
     }
 }

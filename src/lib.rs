@@ -110,7 +110,9 @@ pub use error::{Error, Result};
 pub use ids::{MediaId, MediaKind, MsgId, OpenId};
 pub use media::{LimitError, MediaCache, MediaError};
 pub use reply::Reply;
-pub use router::{Ctx, FromIncoming, Handler, HandlerError, IntoReply, Router, RouterError};
+pub use router::{
+    Ctx, FromIncoming, Handler, HandlerError, IntoReply, Router, RouterError, Session, SessionState,
+};
 pub use secret::Secret;
 
 #[cfg(doctest)]

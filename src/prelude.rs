@@ -8,4 +8,4 @@ pub use crate::message::{
     ViewMiniprogram, Voice,
 };
 pub use crate::reply::{Article, MediaSource, Reply};
-pub use crate::router::{Ctx, FromIncoming, HandlerError, IntoReply, Router};
+pub use crate::router::{Ctx, FromIncoming, HandlerError, IntoReply, Router, Session};

@@ -7,6 +7,7 @@
 mod context;
 mod extract;
 mod handler;
+mod session;
 
 use std::any::TypeId;
 
@@ -17,6 +18,8 @@ pub(crate) use context::Lent;
 pub use extract::{FromIncoming, HandlerError, IntoReply};
 pub use handler::Handler;
 pub(crate) use handler::HandlerFuture;
+pub(crate) use session::{BoxFuture, Closing, Opened, Sessions};
+pub use session::{Session, SessionState};
 
 use crate::message::Incoming;
 

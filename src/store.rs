@@ -17,6 +17,7 @@ mod flight;
 mod memory;
 #[cfg(feature = "redis")]
 mod redis;
+mod session;
 #[cfg(test)]
 mod tests;
 
@@ -25,6 +26,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 pub(crate) use account::{AccountStore, TOKEN, media_name};
+pub(crate) use session::SessionStore;
 
 /// A token or media id as stored, with its times in Unix seconds: readers need its age as
 /// well as its value (a token is refreshed ahead of its expiry).

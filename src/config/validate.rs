@@ -29,7 +29,7 @@ impl Config {
     }
 
     /// Every simple rule, as (holds, the problem when it does not): a flat table.
-    fn rules(&self) -> [(bool, &'static str); 13] {
+    fn rules(&self) -> [(bool, &'static str); 15] {
         let (server, account, api, store) = (&self.server, &self.account, &self.api, &self.store);
         let token = account.token.expose();
         let token_ok =
@@ -76,6 +76,14 @@ impl Config {
             (
                 store.backend != Backend::Redis || store.url.expose().starts_with("redis://"),
                 "store.url must be a redis:// URL",
+            ),
+            (
+                server.typing_after_ms < 30_000,
+                "server.typing_after_ms must be below 30000 (WeChat shows typing only within 30 s of the user's message)",
+            ),
+            (
+                !self.session.pending_notice.trim().is_empty(),
+                "session.pending_notice must not be empty",
             ),
             (
                 !store.prefix.is_empty()

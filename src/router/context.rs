@@ -7,12 +7,18 @@
 use std::any::Any;
 use std::sync::Arc;
 
+use super::session::Sessions;
 use crate::ids::OpenId;
 use crate::message::{Header, Incoming};
 
-/// What the bot lends every [`Ctx`] besides the message and the state: its API client, kept
-/// opaque so that routing depends on nothing above it.
-pub(crate) type Lent = Arc<dyn Any + Send + Sync>;
+/// What the bot lends every [`Ctx`] besides the message and the state, as things routing
+/// cannot name (they live in layers above it): the API client, kept opaque, and the sessions.
+pub(crate) struct Lent {
+    /// The account's API client (`Ctx::api`, in `client.rs`, knows what is inside).
+    pub(crate) client: Arc<dyn Any + Send + Sync>,
+    /// Where [`Session`](super::Session)s are kept.
+    pub(crate) sessions: Arc<dyn Sessions>,
+}
 
 /// The context of one message: its header, its sender, the bot's shared state.
 ///
@@ -35,12 +41,12 @@ pub(crate) type Lent = Arc<dyn Any + Send + Sync>;
 pub struct Ctx<S = ()> {
     message: Arc<Incoming>,
     state: S,
-    lent: Lent,
+    lent: Arc<Lent>,
 }
 
 impl<S> Ctx<S> {
     /// The context of `message`, with the router's `state` and what the bot lends.
-    pub(crate) fn new(message: Arc<Incoming>, state: S, lent: Lent) -> Self {
+    pub(crate) fn new(message: Arc<Incoming>, state: S, lent: Arc<Lent>) -> Self {
         Self {
             message,
             state,
@@ -48,9 +54,14 @@ impl<S> Ctx<S> {
         }
     }
 
-    /// What the bot lent this context (see [`Lent`]).
+    /// The API client the bot lent this context, opaque (see [`Lent`]).
     pub(crate) fn lent(&self) -> &(dyn Any + Send + Sync) {
-        &*self.lent
+        &*self.lent.client
+    }
+
+    /// The sessions the bot lent this context.
+    pub(crate) fn sessions(&self) -> Arc<dyn Sessions> {
+        Arc::clone(&self.lent.sessions)
     }
 
     /// The message's header.

@@ -6,6 +6,7 @@ use std::pin::Pin;
 
 use super::context::Ctx;
 use super::extract::{FromIncoming, HandlerError, IntoReply};
+use super::session::{Session, SessionState, with_session};
 use crate::reply::Reply;
 
 /// The future a matched handler runs: its reply, no reply, or its error.
@@ -13,7 +14,8 @@ pub(crate) type HandlerFuture =
     Pin<Box<dyn Future<Output = Result<Option<Reply>, HandlerError>> + Send>>;
 
 /// An async function the router can call: `async fn(M) -> R` or `async fn(Ctx<S>, M) -> R`,
-/// where `M: FromIncoming` selects and extracts the message and `R: IntoReply` is the answer.
+/// where `M: FromIncoming` selects and extracts the message and `R: IntoReply` is the answer;
+/// either may take the sender's [`Session<T>`] before `M`.
 ///
 /// ```
 /// use wxbot::prelude::*;
@@ -26,7 +28,8 @@ pub(crate) type HandlerFuture =
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a wxbot handler",
     label = "not a handler",
-    note = "a handler is `async fn(M) -> R` or `async fn(Ctx<S>, M) -> R`, where `M: FromIncoming` \
+    note = "a handler is `async fn(M) -> R` or `async fn(Ctx<S>, M) -> R`, optionally with a \
+            `Session<T>` before `M`, where `M: FromIncoming` \
             (Text, Image, Click, Subscribe, Incoming, …) and `R: IntoReply` \
             (Reply, String, &'static str, (), Option<_>, Result<_, E>)"
 )]
@@ -81,5 +84,50 @@ where
     fn call(&self, ctx: &Ctx<S>) -> Option<HandlerFuture> {
         let fut = self(ctx.clone(), M::from_incoming(ctx.message())?);
         Some(Box::pin(async move { fut.await.into_reply() }))
+    }
+}
+
+impl<F, Fut, T, M, R, S> Handler<(Session<T>, M), S> for F
+where
+    F: Fn(Session<T>, M) -> Fut + Clone + Send + Sync + 'static,
+    Fut: Future<Output = R> + Send + 'static,
+    T: SessionState,
+    M: FromIncoming + Send + 'static,
+    R: IntoReply,
+{
+    const CATCH_ALL: bool = M::ACCEPTS_ALL;
+
+    fn argument() -> TypeId {
+        TypeId::of::<M>()
+    }
+
+    fn call(&self, ctx: &Ctx<S>) -> Option<HandlerFuture> {
+        let message = M::from_incoming(ctx.message())?;
+        let handler = self.clone();
+        Some(with_session(ctx, move |session| handler(session, message)))
+    }
+}
+
+impl<F, Fut, T, M, R, S> Handler<(Ctx<S>, Session<T>, M), S> for F
+where
+    F: Fn(Ctx<S>, Session<T>, M) -> Fut + Clone + Send + Sync + 'static,
+    Fut: Future<Output = R> + Send + 'static,
+    T: SessionState,
+    M: FromIncoming + Send + 'static,
+    R: IntoReply,
+    S: Clone + Send + 'static,
+{
+    const CATCH_ALL: bool = M::ACCEPTS_ALL;
+
+    fn argument() -> TypeId {
+        TypeId::of::<M>()
+    }
+
+    fn call(&self, ctx: &Ctx<S>) -> Option<HandlerFuture> {
+        let message = M::from_incoming(ctx.message())?;
+        let (handler, owned) = (self.clone(), ctx.clone());
+        Some(with_session(ctx, move |session| {
+            handler(owned, session, message)
+        }))
     }
 }
