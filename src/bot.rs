@@ -11,9 +11,11 @@
 mod deadline;
 mod dedup;
 mod job;
+mod late;
 mod shared;
 
 use std::panic::AssertUnwindSafe;
+use std::sync::atomic::AtomicUsize;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
@@ -22,16 +24,16 @@ use tokio::time::Instant;
 
 use crate::client::Client;
 use crate::clock::unix_now;
-use crate::config::{Config, ConfigError};
+use crate::config::{Config, ConfigError, LateReply};
 use crate::crypto::MsgCrypt;
 use crate::error::Error;
 use crate::media::MediaCache;
-use crate::message::Incoming;
+use crate::message::{Header, Incoming};
 use crate::reply::render;
 use crate::router::{Ctx, HandlerFuture, Lent, Router};
 use crate::store::{AccountStore, SessionStore};
 use deadline::{Inflight, Race};
-use dedup::{Claim, Decision, Dedup, Verdict};
+use dedup::{Claim, Decision, Dedup, Slot, Verdict};
 use job::Job;
 
 /// A bot: the account's settings and its router. Cheap to clone (one `Arc`).
@@ -61,6 +63,9 @@ struct Inner<S> {
     media: MediaCache,
     dedup: Dedup,
     inflight: Arc<Inflight>,
+    /// Late replies this process kept for their users' next messages (in memory, the only
+    /// reason to look for one).
+    pending: AtomicUsize,
     /// The account's store: shared message outcomes, when other instances share it.
     store: AccountStore,
     /// `compatible` and `safe` modes' crypto.
@@ -141,6 +146,7 @@ impl<S: Clone + Send + Sync + 'static> Bot<S> {
             media,
             dedup,
             inflight: Arc::default(),
+            pending: AtomicUsize::new(0),
             store,
             background: OnceLock::new(),
             crypt: config.crypt().map_err(|err| ConfigError {
@@ -199,6 +205,9 @@ impl<S: Clone + Send + Sync + 'static> Bot<S> {
     /// Answers a message received at `received`: route, claim, run, and race the deadline
     /// when the job does not finish at once.
     pub(crate) async fn dispatch_at(&self, message: Arc<Incoming>, received: Instant) -> Answer {
+        if let Some(answer) = self.take_pending(&message).await {
+            return answer;
+        }
         let Some(handler) = self.route(&message) else {
             return Answer::Success;
         };
@@ -214,7 +223,9 @@ impl<S: Clone + Send + Sync + 'static> Bot<S> {
         let decision = match key {
             Some(key) => match self.inner.dedup.claim(key) {
                 Claim::Owner(decision) => decision,
-                Claim::Follower(slot) => return Answer::of(slot.settled().await, &message.header),
+                Claim::Follower(slot) => {
+                    return self.repeat(&slot, received, &message.header).await;
+                }
             },
             None => Decision::alone(),
         };
@@ -247,11 +258,28 @@ impl<S: Clone + Send + Sync + 'static> Bot<S> {
         let race = Race {
             decision,
             message,
-            deadline,
+            received,
             shared,
         };
-        self.spawn_race(job, race, guard);
+        self.spawn_job(job, race, guard);
+        if self.holds_late_replies() {
+            return self.hold(&slot, slot.delivered(), received, &header).await;
+        }
         Answer::of(slot.settled().await, &header)
+    }
+
+    /// The answer to a repeated delivery: the first delivery's verdict, waited for (under
+    /// `"retries"`, held as the first was).
+    async fn repeat(&self, slot: &Slot, received: Instant, header: &Header) -> Answer {
+        if self.holds_late_replies() {
+            return self.hold(slot, slot.delivered(), received, header).await;
+        }
+        Answer::of(slot.settled().await, header)
+    }
+
+    /// Whether `server.late_reply` is `"retries"`.
+    fn holds_late_replies(&self) -> bool {
+        self.config().server.late_reply == LateReply::Retries
     }
 
     /// The handler of the first route that takes the message, started; `None` when no route

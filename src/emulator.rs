@@ -222,6 +222,20 @@ impl Emulator {
         self.state.typing()
     }
 
+    /// The first typing command the emulator accepted, waited for until there is one.
+    pub async fn first_typing(&self) -> serde_json::Value {
+        loop {
+            let arrived = self.state.sent_arrived();
+            let mut arrived = std::pin::pin!(arrived);
+            // Registered before the check, so a command landing in between still wakes us.
+            arrived.as_mut().enable();
+            if let Some(command) = self.state.typing().into_iter().next() {
+                return command;
+            }
+            arrived.await;
+        }
+    }
+
     /// Requests for paths or methods the emulator does not know, described as
     /// `"GET /cgi-bin/nope?x=1"`, in order.
     pub fn unexpected(&self) -> Vec<String> {

@@ -6,6 +6,7 @@
 //! reply, once ready, is handed back to be sent through customer service, once). The
 //! [`Inflight`] count lets a shutdown wait for those late replies.
 
+use std::convert::Infallible;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
@@ -16,6 +17,7 @@ use tokio::time::Instant;
 use super::dedup::{Decision, Verdict};
 use super::job::{Job, Ready};
 use super::{Answer, Bot};
+use crate::config::LateReply;
 use crate::message::Incoming;
 
 /// Races `job` against `deadline` and decides the message's verdict by whichever comes first.
@@ -36,17 +38,19 @@ pub(crate) async fn race(mut job: Job, decision: &Decision, deadline: Instant) -
 }
 
 impl<S: Clone + Send + Sync + 'static> Bot<S> {
-    /// Races `job` against the deadline in a task, not in this request's future: the job
-    /// outlives a dropped connection, and a late reply goes out through customer service. The
-    /// verdict is published as soon as it is decided, when other instances share the store.
-    pub(super) fn spawn_race(&self, job: Job, parts: Race, guard: InflightGuard) {
+    /// Runs `job` in a task, not in this request's future: it outlives a dropped connection.
+    /// Under `"customer_service"` it races the deadline, and a late reply goes out through
+    /// customer service (the typing indicator meanwhile, when configured); under `"retries"`
+    /// it runs to its end ([`Bot::run_held`]). The verdict is published as soon as it is
+    /// decided, when other instances share the store.
+    pub(super) fn spawn_job(&self, job: Job, parts: Race, guard: InflightGuard) {
         let bot = self.clone();
         let task = async move {
             let _guard = guard;
             let Race {
                 decision,
                 message,
-                deadline,
+                received,
                 shared,
             } = parts;
             let slot = decision.slot();
@@ -56,7 +60,19 @@ impl<S: Clone + Send + Sync + 'static> Bot<S> {
                     bot.publish(name, &answer).await;
                 }
             };
-            let (late, ()) = tokio::join!(race(job, &decision, deadline), publish);
+            let work = async {
+                if bot.config().server.late_reply == LateReply::Retries {
+                    bot.run_held(job, &decision, &message).await;
+                    return None;
+                }
+                let deadline =
+                    received + Duration::from_millis(bot.config().server.reply_deadline_ms);
+                tokio::select! {
+                    late = race(job, &decision, deadline) => late,
+                    never = bot.typing_when_slow(&message, received) => match never {},
+                }
+            };
+            let (late, ()) = tokio::join!(work, publish);
             if let Some(late) = late {
                 bot.send_late(&message, late).await;
             }
@@ -67,13 +83,27 @@ impl<S: Clone + Send + Sync + 'static> Bot<S> {
             None => drop(tokio::spawn(task)),
         }
     }
+
+    /// Shows "typing…" to the sender once the job has run `server.typing_after_ms` (when set),
+    /// once; then waits forever, for the job's race to end it.
+    async fn typing_when_slow(&self, message: &Incoming, received: Instant) -> Infallible {
+        let after = self.config().server.typing_after_ms;
+        if after > 0 {
+            tokio::time::sleep_until(received + Duration::from_millis(after)).await;
+            let user = &message.header.from;
+            if let Err(err) = self.client().typing(user, true).await {
+                tracing::debug!("typing indicator not shown: {err}");
+            }
+        }
+        std::future::pending().await
+    }
 }
 
-/// What a message's race needs besides its job.
+/// What a message's job needs besides itself.
 pub(super) struct Race {
     pub(super) decision: Decision,
     pub(super) message: Arc<Incoming>,
-    pub(super) deadline: Instant,
+    pub(super) received: Instant,
     /// The message's name in the store, when other instances share it.
     pub(super) shared: Option<String>,
 }

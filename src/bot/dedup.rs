@@ -14,7 +14,7 @@
 mod shard;
 
 use std::hash::BuildHasher;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU8, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
@@ -52,7 +52,17 @@ impl Verdict {
 pub(crate) struct Slot {
     verdict: OnceLock<Verdict>,
     decided: Notify,
+    /// Deliveries counted so far (`server.late_reply = "retries"` only).
+    deliveries: AtomicU32,
+    /// Whether a delivery gave up waiting and answered the pending notice (1), or the job
+    /// finished first (2): whichever comes first decides who hands the reply over.
+    late: AtomicU8,
 }
+
+/// [`Slot::late`]'s states.
+const OPEN: u8 = 0;
+const NOTICED: u8 = 1;
+const FINISHED: u8 = 2;
 
 /// The owner's right to decide a message's verdict. Dropped undecided (the work vanished), it
 /// decides [`Verdict::Ack`], so no delivery waits forever.
@@ -102,6 +112,27 @@ pub(crate) fn key(header: &Header, event_key: Option<&str>) -> Option<String> {
 }
 
 impl Slot {
+    /// Counts one more delivery of the message; its number, from 1.
+    pub(crate) fn delivered(&self) -> u32 {
+        self.deliveries.fetch_add(1, Ordering::AcqRel) + 1
+    }
+
+    /// A delivery gives up waiting: true when it is the one to answer the pending notice
+    /// (the job has not finished: its reply will wait for the user's next message).
+    pub(crate) fn give_up(&self) -> bool {
+        self.late
+            .compare_exchange(OPEN, NOTICED, Ordering::AcqRel, Ordering::Acquire)
+            .is_ok()
+    }
+
+    /// The job finished: true when a delivery already gave up, so the reply must wait for
+    /// the user's next message.
+    pub(crate) fn finished_after_notice(&self) -> bool {
+        self.late
+            .compare_exchange(OPEN, FINISHED, Ordering::AcqRel, Ordering::Acquire)
+            .is_err()
+    }
+
     /// Waits until the verdict is decided.
     pub(crate) async fn settled(&self) -> Verdict {
         loop {

@@ -94,13 +94,17 @@ impl<S: Clone + Send + Sync + 'static> Bot<S> {
                 tracing::info!(msg_type = %msg_type, msg_id, "late reply sent through customer service")
             }
             Err(err) => {
-                let outside = matches!(&err, SendError::Client(ClientError::Api(api)) if api.is_outside_service_window());
-                if outside {
+                // Not allowed to write now (no permission, or outside the 48-hour window): the
+                // reply waits for the user's next message instead.
+                let refused = matches!(&err, SendError::Client(ClientError::Api(api))
+                    if api.is_outside_service_window() || api.is_unauthorized());
+                if refused {
                     tracing::warn!(msg_type = %msg_type, msg_id, "late reply not sent: {err}");
+                    self.keep_pending(header, &late.xml).await;
                 } else {
                     tracing::error!(msg_type = %msg_type, msg_id, "late reply not sent: {err}");
+                    tracing::debug!(openid = %to, reply = ?late.reply, "the reply that was not sent");
                 }
-                tracing::debug!(openid = %to, reply = ?late.reply, "the reply that was not sent");
             }
         }
     }

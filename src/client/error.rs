@@ -35,6 +35,12 @@ impl ApiError {
     pub fn is_outside_service_window(&self) -> bool {
         matches!(self.code, 45015 | 45047)
     }
+
+    /// The account may not use this API (48001: unverified accounts have no customer-service
+    /// messages).
+    pub fn is_unauthorized(&self) -> bool {
+        self.code == 48001
+    }
 }
 
 /// Why an API call failed.

@@ -247,6 +247,7 @@ impl State {
 
     pub(super) fn push_typing(&self, command: Value) {
         self.lock().typing.push(command);
+        self.sent_arrived.notify_waiters();
     }
 
     pub(super) fn typing(&self) -> Vec<Value> {

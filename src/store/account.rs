@@ -101,6 +101,11 @@ impl AccountStore {
         }
     }
 
+    /// Whether what is written outlives this process (file, Redis).
+    pub(crate) fn is_persistent(&self) -> bool {
+        !matches!(*self.store, AnyStore::Memory(_))
+    }
+
     /// This instance's id: random per start, named by its claims and locks.
     pub(crate) fn instance(&self) -> &str {
         &self.instance

@@ -129,14 +129,17 @@ async fn event(ctx: Ctx<Probe>, ev: Event) -> String {
     format!("event {:?}", ev.key())
 }
 
+/// `slow …` at the probe's gate, `fail`, and an echo and an event handler counting runs.
+pub fn router(probe: &Probe) -> Router<Probe> {
+    Router::with_state(probe.clone())
+        .text_prefix("slow", slow)
+        .text_exact("fail", fails)
+        .on(echo)
+        .on(event)
+}
+
 fn bot(probe: &Probe) -> TestBot<Probe> {
-    TestBot::new(
-        Router::with_state(probe.clone())
-            .text_prefix("slow", slow)
-            .text_exact("fail", fails)
-            .on(echo)
-            .on(event),
-    )
+    TestBot::new(router(probe))
 }
 
 fn text_from(user: &str, content: &str, msg_id: u64) -> String {

@@ -51,6 +51,36 @@ async fn text_news_answers_two_articles() {
 }
 
 #[actix_web::test]
+async fn text_count_counts_in_the_users_session() {
+    let bot = demo_bot();
+    for n in 1..=3 {
+        // Each its own message (a repeat would get the first answer).
+        let fixture = text_fixture("count");
+        let (head, tail) = fixture.split_once("<MsgId>").expect("a MsgId");
+        let (_, tail) = tail.split_once("</MsgId>").expect("a MsgId");
+        let message = format!("{head}<MsgId>{n}</MsgId>{tail}");
+        let reply = bot.send(&message).await;
+        assert_text_reply(&reply, &format!("count {n}"));
+    }
+}
+
+#[actix_web::test]
+async fn text_slow_s_answers_done_s_after_s_seconds() {
+    let bot = demo_bot();
+    tokio::time::pause();
+    let started = tokio::time::Instant::now();
+    assert_text_reply(&bot.send(&text_fixture("slow 2")).await, "done 2");
+    assert_eq!(started.elapsed().as_secs(), 2);
+}
+
+#[actix_web::test]
+async fn text_slow_outside_1_to_30_seconds_is_echoed() {
+    for text in ["slow 0", "slow 31", "slow x", "slow -1", "slow"] {
+        assert_text_reply(&send(&text_fixture(text)).await, text);
+    }
+}
+
+#[actix_web::test]
 async fn any_other_text_is_echoed_unchanged() {
     assert_text_reply(
         &send(wxbot::fixture!("inbound/text.xml")).await,

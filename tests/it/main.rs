@@ -29,6 +29,9 @@ mod demo;
 mod dev;
 /// The emulator itself: tokens, uploads, downloads, sends, scripted faults.
 mod emulator;
+/// Late replies: `"retries"` over WeChat's three deliveries, the pending notice and the next
+/// message, refused customer-service sends, the typing indicator.
+mod late;
 /// The layers of `src/` point one way (the table is here and in ARCHITECTURE.md).
 mod layers;
 /// The upload-on-demand cache with real files, and the demo's media rows.
