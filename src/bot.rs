@@ -24,17 +24,18 @@ use tokio::time::Instant;
 
 use crate::client::Client;
 use crate::clock::unix_now;
-use crate::config::{Config, ConfigError, LateReply};
+use crate::config::{Config, ConfigError};
 use crate::crypto::MsgCrypt;
 use crate::error::Error;
 use crate::media::MediaCache;
-use crate::message::{Header, Incoming};
+use crate::message::Incoming;
 use crate::reply::render;
 use crate::router::{Ctx, HandlerFuture, Lent, Router};
 use crate::store::{AccountStore, SessionStore};
 use deadline::{Inflight, Race};
-use dedup::{Claim, Decision, Dedup, Slot, Verdict};
+use dedup::{Claim, Decision, Dedup, Verdict};
 use job::Job;
+use late::Arbiter;
 
 /// A bot: the account's settings and its router. Cheap to clone (one `Arc`).
 ///
@@ -224,7 +225,10 @@ impl<S: Clone + Send + Sync + 'static> Bot<S> {
             Some(key) => match self.inner.dedup.claim(key) {
                 Claim::Owner(decision) => decision,
                 Claim::Follower(slot) => {
-                    return self.repeat(&slot, received, &message.header).await;
+                    let header = &message.header;
+                    return self
+                        .repeat(&slot, shared.as_deref(), received, header)
+                        .await;
                 }
             },
             None => Decision::alone(),
@@ -233,7 +237,7 @@ impl<S: Clone + Send + Sync + 'static> Bot<S> {
         if let Some(name) = &shared
             && !self.claim_across(name, deadline).await
         {
-            let answer = self.answer_of_owner(name, deadline).await;
+            let answer = self.answer_elsewhere(name, received, &message.header).await;
             decision.decide(Verdict::Relayed(answer.clone()));
             return answer;
         }
@@ -255,6 +259,7 @@ impl<S: Clone + Send + Sync + 'static> Bot<S> {
         }
         let slot = decision.slot();
         let header = message.header.clone();
+        let shared_name = shared.clone();
         let race = Race {
             decision,
             message,
@@ -262,24 +267,16 @@ impl<S: Clone + Send + Sync + 'static> Bot<S> {
             shared,
         };
         self.spawn_job(job, race, guard);
-        if self.holds_late_replies() {
-            return self.hold(&slot, slot.delivered(), received, &header).await;
+        let settled = async { Answer::of(slot.settled().await, &header) };
+        if !self.holds_late_replies() {
+            return settled.await;
         }
-        Answer::of(slot.settled().await, &header)
-    }
-
-    /// The answer to a repeated delivery: the first delivery's verdict, waited for (under
-    /// `"retries"`, held as the first was).
-    async fn repeat(&self, slot: &Slot, received: Instant, header: &Header) -> Answer {
-        if self.holds_late_replies() {
-            return self.hold(slot, slot.delivered(), received, header).await;
-        }
-        Answer::of(slot.settled().await, header)
-    }
-
-    /// Whether `server.late_reply` is `"retries"`.
-    fn holds_late_replies(&self) -> bool {
-        self.config().server.late_reply == LateReply::Retries
+        // The first delivery: counted in the slot when no other instance counts.
+        let (arbiter, n) = match shared_name.as_deref() {
+            Some(name) => (Arbiter::Shared(name), 1),
+            None => (Arbiter::Local(&slot), slot.delivered()),
+        };
+        self.hold(settled, n, received, &header, arbiter).await
     }
 
     /// The handler of the first route that takes the message, started; `None` when no route

@@ -17,7 +17,6 @@ use tokio::time::Instant;
 use super::dedup::{Decision, Verdict};
 use super::job::{Job, Ready};
 use super::{Answer, Bot};
-use crate::config::LateReply;
 use crate::message::Incoming;
 
 /// Races `job` against `deadline` and decides the message's verdict by whichever comes first.
@@ -61,8 +60,9 @@ impl<S: Clone + Send + Sync + 'static> Bot<S> {
                 }
             };
             let work = async {
-                if bot.config().server.late_reply == LateReply::Retries {
-                    bot.run_held(job, &decision, &message).await;
+                if bot.holds_late_replies() {
+                    bot.run_held(job, &decision, &message, shared.as_deref())
+                        .await;
                     return None;
                 }
                 let deadline =

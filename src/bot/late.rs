@@ -3,6 +3,7 @@
 //! the reply is ready, and the last one with `session.pending_notice` if it is still not), the
 //! replies that wait in the store for their user's next message, and the typing indicator.
 
+use std::future::Future;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
@@ -12,6 +13,7 @@ use super::dedup::{Decision, Slot, Verdict};
 use super::job::Job;
 use super::{Answer, Bot};
 use crate::clock::unix_now;
+use crate::config::LateReply;
 use crate::message::{Header, Incoming};
 use crate::reply::{Reply, render};
 
@@ -20,6 +22,9 @@ const DELIVERIES: u32 = 3;
 /// How long a delivery is held under `"retries"`: a little past WeChat's 5 s, after which it
 /// has stopped listening and delivers again.
 const HOLD: Duration = Duration::from_millis(5500);
+
+/// How long the last delivery waits for a reply that was finished as it gave up.
+const GRACE: Duration = Duration::from_millis(500);
 
 /// The store's name for the reply waiting for `user`.
 fn pending_name(user: &str) -> String {
@@ -71,16 +76,41 @@ impl<S: Clone + Send + Sync + 'static> Bot<S> {
         );
     }
 
-    /// Under `"retries"`: the answer to delivery number `n` of a message received at
-    /// `received`. The verdict when it comes in time; else an early delivery is held until
-    /// WeChat has stopped listening (it delivers again), and the last one answers the pending
-    /// notice at its deadline, the reply then waiting for the user's next message.
-    pub(super) async fn hold(
+    /// Whether `server.late_reply` is `"retries"`.
+    pub(super) fn holds_late_replies(&self) -> bool {
+        self.config().server.late_reply == LateReply::Retries
+    }
+
+    /// The answer to a repeated delivery: the first delivery's verdict, waited for (under
+    /// `"retries"`, held as the first was).
+    pub(super) async fn repeat(
         &self,
         slot: &Slot,
+        shared: Option<&str>,
+        received: Instant,
+        header: &Header,
+    ) -> Answer {
+        let settled = async { Answer::of(slot.settled().await, header) };
+        if !self.holds_late_replies() {
+            return settled.await;
+        }
+        let arbiter = shared.map_or(Arbiter::Local(slot), Arbiter::Shared);
+        let n = self.delivery_number(arbiter).await;
+        self.hold(settled, n, received, header, arbiter).await
+    }
+
+    /// Under `"retries"`: the answer to delivery number `n` of a message received at
+    /// `received`, given the future of its verdict. The verdict when it comes in time; else an
+    /// early delivery is held until WeChat has stopped listening (it delivers again), and the
+    /// last one answers the pending notice at its deadline, the reply then waiting for the
+    /// user's next message.
+    pub(super) async fn hold(
+        &self,
+        verdict: impl Future<Output = Answer>,
         n: u32,
         received: Instant,
         header: &Header,
+        arbiter: Arbiter<'_>,
     ) -> Answer {
         let last = n >= DELIVERIES;
         let until = if last {
@@ -88,15 +118,17 @@ impl<S: Clone + Send + Sync + 'static> Bot<S> {
         } else {
             received + HOLD
         };
-        if let Ok(verdict) = tokio::time::timeout_at(until, slot.settled()).await {
-            return Answer::of(verdict, header);
+        let mut verdict = std::pin::pin!(verdict);
+        if let Ok(answer) = tokio::time::timeout_at(until, &mut verdict).await {
+            return answer;
         }
         if !last {
             return Answer::Success;
         }
-        if !slot.give_up() {
-            // The job finished just now: its verdict is there.
-            return Answer::of(slot.settled().await, header);
+        if !self.give_up(arbiter).await {
+            // The job finished just now: its answer is there, or about to be.
+            let late = tokio::time::timeout(GRACE, verdict).await;
+            return late.unwrap_or(Answer::Success);
         }
         let notice = Reply::text(self.config().session.pending_notice.clone());
         render(header, &notice, unix_now()).map_or(Answer::Success, Answer::Reply)
@@ -104,14 +136,82 @@ impl<S: Clone + Send + Sync + 'static> Bot<S> {
 
     /// Under `"retries"`: the job's task, with no deadline. Its verdict is decided when it
     /// finishes; if the last delivery gave up first, the reply waits for the user.
-    pub(super) async fn run_held(&self, job: Job, decision: &Decision, message: &Incoming) {
+    pub(super) async fn run_held(
+        &self,
+        job: Job,
+        decision: &Decision,
+        message: &Incoming,
+        shared: Option<&str>,
+    ) {
         let ready = job.await;
         let xml = ready.as_ref().map(|ready| ready.xml.clone());
         decision.decide(Verdict::of(ready.map(|ready| ready.reply)));
-        if decision.slot().finished_after_notice()
+        let slot = decision.slot();
+        let arbiter = shared.map_or(Arbiter::Local(&slot), Arbiter::Shared);
+        if self.finished_after_notice(arbiter).await
             && let Some(xml) = xml
         {
             self.keep_pending(&message.header, &xml).await;
         }
     }
+
+    /// The number of this delivery of the message, from 2 (the first delivery is the owner's).
+    pub(super) async fn delivery_number(&self, arbiter: Arbiter<'_>) -> u32 {
+        match arbiter {
+            Arbiter::Local(slot) => slot.delivered(),
+            Arbiter::Shared(name) => {
+                for n in 2..DELIVERIES {
+                    let claim = format!("{name}:delivery:{n}");
+                    if self.put_marker(&claim, self.inner.store.instance()).await != Ok(false) {
+                        return n;
+                    }
+                }
+                DELIVERIES
+            }
+        }
+    }
+
+    /// The last delivery gives up waiting: whether it is the one to answer the pending notice
+    /// (the job has not finished).
+    async fn give_up(&self, arbiter: Arbiter<'_>) -> bool {
+        match arbiter {
+            Arbiter::Local(slot) => slot.give_up(),
+            Arbiter::Shared(name) => {
+                let marker = format!("{name}:late");
+                self.put_marker(&marker, NOTICED).await != Ok(false)
+            }
+        }
+    }
+
+    /// The job finished: whether a delivery already gave up, so the reply must wait.
+    async fn finished_after_notice(&self, arbiter: Arbiter<'_>) -> bool {
+        match arbiter {
+            Arbiter::Local(slot) => slot.finished_after_notice(),
+            Arbiter::Shared(name) => {
+                let marker = format!("{name}:late");
+                self.put_marker(&marker, FINISHED).await == Ok(false)
+            }
+        }
+    }
+
+    /// Sets a marker of the message unless it is set; whether it did (an error when the
+    /// store failed).
+    async fn put_marker(&self, name: &str, value: &str) -> Result<bool, ()> {
+        let ttl = Duration::from_secs(self.config().server.dedup_ttl_secs);
+        let put = self.inner.store.put_if_absent(name, value, ttl).await;
+        put.map_err(drop)
+    }
 }
+
+/// Who settles a late reply's fate: the message's slot in this process, or the store when
+/// other instances share it (its name there).
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Arbiter<'a> {
+    /// One instance: the dedupe slot.
+    Local(&'a Slot),
+    /// Instances sharing a store: markers under the message's name.
+    Shared(&'a str),
+}
+
+const NOTICED: &str = "noticed";
+const FINISHED: &str = "finished";

@@ -12,7 +12,9 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
+use super::late::Arbiter;
 use super::{Answer, Bot};
+use crate::message::Header;
 
 /// A claim outlives its deadline by this much: an owner that dies mid-message frees it for
 /// WeChat's next retry instead of blocking the message for the whole dedupe TTL.
@@ -53,27 +55,47 @@ impl<S: Clone + Send + Sync + 'static> Bot<S> {
         self.inner.store.put(name, &value, ttl).await;
     }
 
-    /// The answer another instance published for `name`, waited for until `deadline`;
-    /// `success` when it does not come in time.
-    pub(super) async fn answer_of_owner(&self, name: &str, deadline: Instant) -> Answer {
+    /// The answer to a delivery of a message another instance owns: the owner's answer,
+    /// waited for up to this delivery's deadline (under `"retries"`, held as the owner's own
+    /// deliveries are); `success` when it does not come in time.
+    pub(super) async fn answer_elsewhere(
+        &self,
+        name: &str,
+        received: Instant,
+        header: &Header,
+    ) -> Answer {
+        if self.holds_late_replies() {
+            let n = self.delivery_number(Arbiter::Shared(name)).await;
+            let owner = self.answer_of_owner(name);
+            return self
+                .hold(owner, n, received, header, Arbiter::Shared(name))
+                .await;
+        }
+        let deadline = received + Duration::from_millis(self.config().server.reply_deadline_ms);
+        match tokio::time::timeout_at(deadline, self.answer_of_owner(name)).await {
+            Ok(answer) => answer,
+            Err(_) => {
+                tracing::warn!(
+                    name,
+                    "another instance's reply did not come in time; answered success"
+                );
+                Answer::Success
+            }
+        }
+    }
+
+    /// The answer another instance published for `name`, polled for until it is there (or
+    /// gone: the claim expired, or the store failed, which is `success`).
+    async fn answer_of_owner(&self, name: &str) -> Answer {
         let mut pause = FIRST_POLL;
         loop {
             let value = self.inner.store.get(name).await;
             match value.as_deref() {
                 Some(value) if value.starts_with(PENDING) => {}
                 Some(value) => return decode(name, value),
-                // Expired, or the store failed: nothing more to learn.
                 None => return Answer::Success,
             }
-            let now = Instant::now();
-            if now >= deadline {
-                tracing::warn!(
-                    name,
-                    "another instance's reply did not come in time; answered success"
-                );
-                return Answer::Success;
-            }
-            tokio::time::sleep(pause.min(deadline - now)).await;
+            tokio::time::sleep(pause).await;
             pause = (pause * 2).min(LONGEST_POLL);
         }
     }

@@ -37,6 +37,8 @@ impl<S: Clone + Send + Sync + 'static> Instance<S> {
                 })
                 .workers(1)
                 .disable_signals()
+                // A loaded test machine may take a while to send a request's head.
+                .client_request_timeout(Duration::from_secs(60))
                 .listen(listener)
                 .expect("listen")
                 .run();
@@ -380,4 +382,60 @@ async fn store_prefix_namespaces_every_key() {
     bot.client().access_token().await.expect("token");
     let keys = redis.command(&["KEYS", "*"]).sorted_texts().expect("keys");
     assert_eq!(keys, [format!("staging:{{{}}}:token", emulator.appid())]);
+}
+
+#[actix_web::test]
+async fn under_retries_the_last_delivery_on_another_instance_gives_the_notice_and_the_reply_waits()
+{
+    let (emulator, redis) = (Emulator::start().expect("emulator"), RedisServer::start());
+    let mut config = shared(crate::common::config(&emulator), &redis);
+    config.server.late_reply = wxbot::config::LateReply::Retries;
+    config.server.reply_deadline_ms = 300;
+    let probe = Probe::new();
+    let a = Arc::new(Instance::start(&config, crate::dedup::router(&probe)));
+    let b = Arc::new(Instance::start(&config, crate::dedup::router(&probe)));
+    let message = text_message("slow thought");
+    let deliver = |instance: &Arc<Instance<Probe>>| {
+        let (instance, message) = (Arc::clone(instance), message.clone());
+        actix_web::rt::spawn(async move { instance.send(&message).await })
+    };
+    // WeChat's three deliveries: the first to A, the others to B.
+    let first = deliver(&a);
+    probe.started().await;
+    let second = deliver(&b);
+    // WeChat's deliveries are 5 s apart: the third comes after the second has counted itself.
+    let counted = tokio::time::Instant::now() + Duration::from_secs(10);
+    while redis
+        .command(&["KEYS", "*:delivery:2"])
+        .sorted_texts()
+        .unwrap_or_default()
+        .is_empty()
+    {
+        assert!(
+            tokio::time::Instant::now() < counted,
+            "the second delivery never counted"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let third = b.send(&message).await;
+    assert_eq!(
+        third.text(),
+        Some(wxbot::Config::default().session.pending_notice.as_str()),
+        "{}",
+        third.body
+    );
+    probe.open();
+    // The held deliveries get the reply once it is ready (WeChat stopped listening by then).
+    assert_eq!(first.await.expect("a").text(), Some("done: slow thought"));
+    assert_eq!(second.await.expect("b").text(), Some("done: slow thought"));
+    assert_eq!(a.bot.drain(Duration::from_secs(10)).await, 0);
+    // The user's next message, on either instance, gets the reply and is not routed.
+    let next = b.send(&text_message("anything")).await;
+    assert_eq!(next.text(), Some("done: slow thought"), "{}", next.body);
+    assert_eq!(
+        probe.runs(),
+        1,
+        "neither a second run nor the next message's handler"
+    );
+    assert!(emulator.sent().is_empty(), "no customer-service call");
 }
