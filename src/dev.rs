@@ -8,7 +8,9 @@
 //! ([`crate::emulator::Pusher`]: a 5-second cut-off, up to three deliveries of the same
 //! message). Replies come back opened and rendered as WeChat shows them, and
 //! messages the bot sends later through the customer-service API reach the page as they
-//! arrive (server-sent events).
+//! arrive (server-sent events). The page's account-type picker makes the emulator a verified
+//! service account or an unverified subscription account (customer service refused with
+//! 48001), so both of `server.late_reply`'s paths can be tried.
 //!
 //! This module owns the wiring and the page; the bot's logic, the emulator and WeChat's side
 //! of the callback live in their own modules. The page itself is `chat.html`, `chat.css`,
@@ -26,7 +28,7 @@
 //! 7. `hub.rs`: the customer-service messages published, and the channel pages listen on.
 //! 8. `shared.rs`: what the handlers share (emulator, pusher, settings, hub).
 //! 9. `stream.rs`: customer-service messages as server-sent events.
-//! 10. `api.rs`: the page's API (send a message, read the settings).
+//! 10. `api.rs`: the page's API (send a message, read the settings, pick the account type).
 //! 11. `media.rs`: the page's uploads, and the media it shows.
 //! 12. `server.rs`: the actix app, handlers and the bot's callback on one port.
 //! 13. `playground.rs`: [`Playground`] starts it all and stops it.

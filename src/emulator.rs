@@ -7,8 +7,11 @@
 //! (`/cgi-bin/message/custom/send`, `/cgi-bin/message/custom/typing`). It records every request
 //! so a test can assert counters ([`Emulator::count`]) as well as answers, and it can be
 //! scripted to misbehave ([`Emulator::script`]) so retries and refreshes can be tested over real
-//! HTTP. [`Pusher`] plays WeChat's other side: it signs callbacks and POSTs them to a bot,
-//! delivering again after the 5-second cut-off, as `wxbot dev` does for its chat page.
+//! HTTP. It plays a verified service account unless told otherwise
+//! ([`Emulator::set_account_kind`]): an unverified subscription account is refused the
+//! customer-service API with 48001, as WeChat refuses it. [`Pusher`] plays WeChat's other
+//! side: it signs callbacks and POSTs them to a bot, delivering again after the 5-second
+//! cut-off, as `wxbot dev` does for its chat page.
 //!
 //! A request the emulator does not know gets HTTP 404 with a JSON body naming it, and lands in
 //! [`Emulator::unexpected`], so a test can fail on it (octocrab's `tests/mock_error.rs`).
@@ -19,7 +22,7 @@
 //! 1. `record.rs`: the [`Call`]s and [`Upload`]s a test reads back.
 //! 2. `multipart.rs`: reads uploads.
 //! 3. `errcode.rs`: WeChat's error answer, which every API function may refuse with.
-//! 4. `script.rs`: the scripted [`Fault`]s, and what each answers.
+//! 4. `script.rs`: the scripted [`Fault`]s, and what each answers; the [`AccountKind`].
 //! 5. `state.rs`: the memory: records, tokens, media, sent messages, queued faults.
 //! 6. `request.rs`: a request as the API functions see it.
 //! 7. `media.rs`: the temporary media API.
@@ -74,7 +77,7 @@ pub use push::{CUTOFF, DELIVERIES, Pusher};
 pub use pushed::{Delivery, Pushed};
 pub use record::{Call, Upload};
 
-pub use script::Fault;
+pub use script::{AccountKind, Fault};
 
 use crate::ids::MediaKind;
 use state::State;
@@ -138,6 +141,19 @@ impl Emulator {
     /// The secret the token endpoints accept.
     pub fn secret(&self) -> &str {
         &self.state.secret
+    }
+
+    /// Sets the kind of account played from now on (default
+    /// [`AccountKind::VerifiedService`]). An [`AccountKind::UnverifiedSubscription`] has no
+    /// customer-service permission: its sends and typing commands answer errcode 48001 and
+    /// are not recorded in [`sent`](Self::sent) or [`typing`](Self::typing).
+    pub fn set_account_kind(&self, kind: AccountKind) {
+        self.state.set_account_kind(kind);
+    }
+
+    /// The kind of account played.
+    pub fn account_kind(&self) -> AccountKind {
+        self.state.account_kind()
     }
 
     /// Sets `expires_in` for tokens issued from now on (default 7200, as WeChat). A token

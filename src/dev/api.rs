@@ -1,7 +1,10 @@
-//! The page's API: send a message (`POST /api/send`) and read the playground's settings
-//! (`GET /api/info`); files are `media.rs`'s.
+//! The page's API: send a message (`POST /api/send`), read the playground's settings
+//! (`GET /api/info`) and switch the kind of account the emulator plays (`POST
+//! /api/account`); files are `media.rs`'s.
 //!
 //! Bad input is an answer, never a crash: an [`ApiError`] the page shows as it is.
+
+use std::time::Duration;
 
 use actix_web::http::StatusCode;
 use actix_web::web::{self, Data};
@@ -16,7 +19,7 @@ use super::shared::{ACCOUNT, Shared};
 use super::view::{self, View};
 use crate::clock::unix_now;
 use crate::config::Mode;
-use crate::emulator::Pushed;
+use crate::emulator::{AccountKind, Delivery, Pushed};
 use crate::endpoint::read_body;
 
 /// A message is small; this is room for the longest text WeChat's client lets a user type.
@@ -99,19 +102,6 @@ fn media_info(shared: &Shared, message: &Message, origin: &str) -> Result<MediaI
 /// The page's view of one pushed message: the request (its XML, and the body as POSTed),
 /// every delivery, the reply (opened when it was encrypted).
 fn exchange(shared: &Shared, mode: Mode, msg_id: Option<u64>, xml: &str, pushed: &Pushed) -> Value {
-    let deliveries: Vec<_> = pushed
-        .deliveries
-        .iter()
-        .map(|delivery| {
-            json!({
-                "number": delivery.number,
-                "status": delivery.status,
-                "latency_ms": u64::try_from(delivery.latency.as_millis()).unwrap_or(u64::MAX),
-                "body": delivery.body,
-                "error": delivery.error,
-            })
-        })
-        .collect();
     let status = pushed.answered().and_then(|delivery| delivery.status);
     let reply = if mode == Mode::Plain && shared.mode == Mode::Safe && status == Some(403) {
         View::Failed {
@@ -120,6 +110,22 @@ fn exchange(shared: &Shared, mode: Mode, msg_id: Option<u64>, xml: &str, pushed:
     } else {
         view::reply(pushed, &shared.emulator)
     };
+    let cutoff = shared.pusher.cutoff_duration();
+    let deliveries: Vec<_> = pushed
+        .deliveries
+        .iter()
+        .map(|delivery| {
+            json!({
+                "number": delivery.number,
+                "status": delivery.status,
+                "latency_ms": millis(delivery.latency),
+                "body": delivery.body,
+                "error": delivery.error,
+                "timed_out": delivery.timed_out,
+                "outcome": outcome(delivery, cutoff, &reply),
+            })
+        })
+        .collect();
     let reply_xml = pushed
         .opened
         .as_ref()
@@ -140,6 +146,74 @@ fn exchange(shared: &Shared, mode: Mode, msg_id: Option<u64>, xml: &str, pushed:
     })
 }
 
+/// One delivery in words: WeChat gave up on it at the cut-off, or what it was answered (only
+/// the last delivery is; `reply` is that answer as the page draws it).
+fn outcome(delivery: &Delivery, cutoff: Duration, reply: &View) -> String {
+    match delivery.status {
+        None if delivery.timed_out => format!("gave up after {}", span(cutoff)),
+        None => delivery.error.clone().unwrap_or_default(),
+        Some(200) => format!("HTTP 200: {}", reply.summary()),
+        Some(status) => format!("HTTP {status}"),
+    }
+}
+
+/// `5 s`, or `300 ms` for a span that is no whole number of seconds.
+fn span(duration: Duration) -> String {
+    if duration.subsec_nanos() == 0 {
+        format!("{} s", duration.as_secs())
+    } else {
+        format!("{} ms", millis(duration))
+    }
+}
+
+fn millis(duration: Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
+}
+
+/// `POST /api/account`'s body.
+#[derive(Debug, Deserialize)]
+struct AccountRequest {
+    /// `verified_service` or `unverified_subscription`.
+    kind: String,
+}
+
+/// `POST /api/account`: makes the emulator play another kind of account (an unverified
+/// subscription account is refused the customer-service API with 48001) and answers the kind
+/// now played.
+pub(super) async fn account(
+    shared: Data<Shared>,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let body = read_body(&req, payload, SEND_LIMIT).await?;
+    let names = || AccountKind::ALL.map(AccountKind::as_str).join(" or ");
+    let request: AccountRequest = serde_json::from_slice(&body).map_err(|err| {
+        ApiError::bad(format!(
+            "not an account kind ({err}); send JSON such as {{\"kind\":\"{}\"}}",
+            AccountKind::UnverifiedSubscription.as_str()
+        ))
+    })?;
+    let kind = AccountKind::from_name(&request.kind).ok_or_else(|| {
+        ApiError::bad(format!(
+            "unknown account kind {:?}: {}",
+            request.kind,
+            names()
+        ))
+    })?;
+    shared.emulator.set_account_kind(kind);
+    tracing::info!(
+        kind = kind.as_str(),
+        "playground: the emulator plays another account"
+    );
+    Ok(HttpResponse::Ok().json(account_json(&shared)))
+}
+
+/// The kind of account the emulator plays, and whether it may use customer service.
+fn account_json(shared: &Shared) -> Value {
+    let kind = shared.emulator.account_kind();
+    json!({ "account_kind": kind.as_str(), "customer_service": kind.has_customer_service() })
+}
+
 /// `GET /api/info`: what the page shows about the set-up.
 pub(super) async fn info(shared: Data<Shared>) -> HttpResponse {
     HttpResponse::Ok().json(json!({
@@ -151,8 +225,12 @@ pub(super) async fn info(shared: Data<Shared>) -> HttpResponse {
         "modes": [Mode::Plain, Mode::Compatible, Mode::Safe],
         "account_mode": shared.mode,
         "key_made_up": shared.key_made_up,
-        "cutoff_ms": shared.pusher.cutoff_duration().as_millis() as u64,
+        "cutoff_ms": millis(shared.pusher.cutoff_duration()),
         "deliveries": shared.pusher.max_deliveries(),
+        "account_kind": shared.emulator.account_kind().as_str(),
+        "account_kinds": AccountKind::ALL.map(AccountKind::as_str),
+        "late_reply": shared.late_reply,
+        "reply_deadline_ms": shared.reply_deadline_ms,
     }))
 }
 

@@ -5,7 +5,10 @@
 // the raw exchange. Customer-service messages arrive on the /api/events stream.
 'use strict';
 
-const settings = { cutoffMs: 5000, deliveries: 3, accountMode: 'compatible' };
+const settings = {
+  cutoffMs: 5000, deliveries: 3, accountMode: 'compatible',
+  lateReply: 'customer_service', accountKind: 'verified_service', deadlineMs: 4500,
+};
 const seen = new Set();
 
 async function api(url, init) {
@@ -45,6 +48,17 @@ async function deliver(message) {
     notice(`WeChat delivered this message ${data.attempts.length} times: no answer within ${settings.cutoffMs / 1000} s`, 'warn');
   }
   exchangeDetails(data, showBot(data.reply));
+  lateHint(data);
+}
+
+// “success” at the bot's deadline: say where the reply, if there is one, will come from.
+function lateHint(data) {
+  const answered = data.attempts.find((attempt) => attempt.status !== null);
+  if (data.reply.kind !== 'none' || !answered || answered.latency_ms < settings.deadlineMs) return;
+  if (settings.lateReply !== 'customer_service') return;
+  notice(settings.accountKind === 'verified_service'
+    ? 'The bot answered “success” at its deadline: its reply, if any, comes through the customer-service API.'
+    : 'The bot answered “success” at its deadline: customer service is refused on this account (48001), so its reply, if any, answers your next message.');
 }
 
 async function sendText() {
@@ -176,6 +190,37 @@ function listen() {
   });
 }
 
+// The bot's server.late_reply (read-only), and what it means on the account type picked.
+function showLateReply() {
+  const late = `A reply not ready within ${settings.deadlineMs / 1000} s`;
+  let path;
+  if (settings.lateReply === 'retries') {
+    path = `${late} holds WeChat's deliveries and answers a later one (about 15 s in all); past that, the last gets the pending notice and the reply answers your next message.`;
+  } else if (settings.accountKind === 'verified_service') {
+    path = `${late}: “success” now, the reply through the customer-service API when ready.`;
+  } else {
+    path = `${late}: “success” now; customer service refuses it on this account (48001), so the reply answers your next message.`;
+  }
+  const box = $('late-reply');
+  box.replaceChildren(el('code', '', `server.late_reply = "${settings.lateReply}"`), el('br'), path);
+}
+
+async function switchAccount() {
+  const picker = $('account-kind');
+  const data = await api('/api/account', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ kind: picker.value }),
+  });
+  if (data.error) { notice(data.error, 'error'); picker.value = settings.accountKind; return; }
+  settings.accountKind = data.account_kind;
+  picker.value = data.account_kind;
+  notice(data.customer_service
+    ? 'The account is now a verified service account: the customer-service API is allowed.'
+    : 'The account is now an unverified subscription account: customer-service sends and typing are refused with 48001.');
+  showLateReply();
+}
+
 async function loadInfo() {
   const info = await api('/api/info');
   if (info.error) return;
@@ -184,6 +229,11 @@ async function loadInfo() {
   if (!$('user').value) $('user').value = info.user;
   settings.accountMode = info.account_mode;
   if (info.account_mode === 'safe') $('mode').value = 'safe';
+  settings.lateReply = info.late_reply;
+  settings.accountKind = info.account_kind;
+  settings.deadlineMs = info.reply_deadline_ms;
+  $('account-kind').value = info.account_kind;
+  showLateReply();
   const list = $('info');
   const rows = [
     ['callback', `POST ${info.callback}`],
@@ -205,6 +255,7 @@ $('mode').addEventListener('change', () => {
     notice(`Messages now go in ${mode} mode${mode === 'plain' ? '' : ': encrypted, with the ciphertext in the details'}`);
   }
 });
+$('account-kind').addEventListener('change', switchAccount);
 $('send').addEventListener('click', sendText);
 $('text').addEventListener('keydown', (key) => {
   if (key.key === 'Enter' && !key.shiftKey && !key.isComposing) { key.preventDefault(); sendText(); }

@@ -169,9 +169,10 @@ function details(sections, target) {
 }
 
 function exchangeDetails(data, target) {
+  // Each of WeChat's deliveries: how long it took, and its answer or WeChat giving up.
   const sections = data.attempts.map((attempt) => {
-    const outcome = attempt.status === null ? attempt.error : `HTTP ${attempt.status}`;
-    const line = `delivery ${attempt.number}: ${outcome} · ${attempt.latency_ms} ms`;
+    const outcome = attempt.outcome || (attempt.status === null ? attempt.error : `HTTP ${attempt.status}`);
+    const line = `delivery ${attempt.number} · ${attempt.latency_ms} ms · ${outcome}`;
     return [line, null, attempt.status === null ? 'attempt slow' : 'attempt'];
   });
   if (data.msg_id) sections.push([`MsgId ${data.msg_id}`, null]);

@@ -45,6 +45,7 @@ pub(super) fn run<S: Clone + Send + Sync + 'static>(
             .route("/media/{id}", web::get().to(media::file))
             .route("/api/info", web::get().to(api::info))
             .route("/api/send", web::post().to(api::send))
+            .route("/api/account", web::post().to(api::account))
             .route("/api/media", web::post().to(media::upload))
             .route("/api/events", web::get().to(stream::events))
             // The same wiring as `wxbot serve`: the page reaches the bot over HTTP, as WeChat.

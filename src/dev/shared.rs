@@ -9,7 +9,7 @@ use actix_web::web;
 
 use super::hub::Hub;
 use crate::clock::unix_now;
-use crate::config::{Config, MediaConfig, Mode};
+use crate::config::{Config, LateReply, MediaConfig, Mode};
 use crate::emulator::{Emulator, Pusher};
 use crate::ids::MediaKind;
 
@@ -33,6 +33,10 @@ pub(super) struct Shared {
     pub(super) mode: Mode,
     /// Whether the EncodingAESKey was made up for the playground.
     pub(super) key_made_up: bool,
+    /// The bot's `server.late_reply`, shown beside the account-type picker.
+    pub(super) late_reply: LateReply,
+    /// The bot's `server.reply_deadline_ms`: when a reply counts as late.
+    pub(super) reply_deadline_ms: u64,
     /// The `ThumbMediaId` of uploaded videos.
     pub(super) video_thumb: String,
     hub: Arc<Hub>,
@@ -63,6 +67,8 @@ impl Shared {
             appid: config.account.appid.clone(),
             mode: config.account.mode,
             key_made_up,
+            late_reply: config.server.late_reply,
+            reply_deadline_ms: config.server.reply_deadline_ms,
             video_thumb,
             hub: Arc::new(Hub::default()),
             msg_ids: AtomicU64::new(first_id),

@@ -60,6 +60,31 @@ pub(super) enum View {
     },
 }
 
+impl View {
+    /// One line for a delivery in the details: what the user sees of this answer.
+    pub(super) fn summary(&self) -> String {
+        match self {
+            Self::Text { text } => {
+                let short: String = text.chars().take(SUMMARY_CHARS).collect();
+                let more = if short.len() < text.len() { "…" } else { "" };
+                format!("text “{short}{more}”")
+            }
+            Self::Image { .. } => "an image".to_owned(),
+            Self::Voice { .. } => "a voice message".to_owned(),
+            Self::Video { .. } => "a video".to_owned(),
+            Self::Music { .. } => "a music card".to_owned(),
+            Self::News { articles } => format!("news, {} article(s)", articles.len()),
+            Self::Transfer { .. } => "a hand-off to customer service".to_owned(),
+            Self::None => "“success”: no reply".to_owned(),
+            Self::Unknown { msg_type } => format!("a {msg_type} reply"),
+            Self::Failed { .. } => "an answer WeChat refuses".to_owned(),
+        }
+    }
+}
+
+/// How much of a text reply a delivery's line quotes.
+const SUMMARY_CHARS: usize = 60;
+
 /// One news card.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub(super) struct Article {

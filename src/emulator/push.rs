@@ -206,6 +206,7 @@ impl Pusher {
                 body,
                 latency,
                 error: None,
+                timed_out: false,
             },
             Err(err) => Delivery {
                 number,
@@ -217,6 +218,7 @@ impl Pusher {
                 } else {
                     format!("no answer: {err}")
                 }),
+                timed_out: err.is_timeout(),
             },
         }
     }

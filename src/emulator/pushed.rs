@@ -38,6 +38,8 @@ pub struct Delivery {
     pub latency: Duration,
     /// Why there is no answer: the cut-off, or the connection error.
     pub error: Option<String>,
+    /// Whether WeChat gave up on it at the cut-off (rather than the connection failing).
+    pub timed_out: bool,
 }
 
 impl Pushed {

@@ -1,5 +1,6 @@
 //! Scripted faults: what a request gets instead of its normal answer. Queuing them per path is
-//! `state.rs`'s job; this file turns one into a response.
+//! `state.rs`'s job; this file turns one into a response. Also the [`AccountKind`] the
+//! emulator plays, a standing refusal rather than a queued one.
 
 use std::io;
 use std::pin::Pin;
@@ -28,6 +29,50 @@ pub enum Fault {
     Delay(Duration),
     /// Closes the connection without any HTTP answer, as a crashed or unreachable server does.
     Drop,
+}
+
+/// The kind of account the emulator plays, which decides what it may call (see
+/// [`Emulator::set_account_kind`](super::Emulator::set_account_kind)).
+///
+/// WeChat lets only verified accounts use the customer-service API; an unverified
+/// subscription account (a personal one) is refused with errcode 48001.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum AccountKind {
+    /// A verified service account: customer-service messages and typing are accepted (the
+    /// default).
+    #[default]
+    VerifiedService,
+    /// An unverified subscription account: `/cgi-bin/message/custom/send` and
+    /// `/cgi-bin/message/custom/typing` answer `{"errcode": 48001, "errmsg": "api unauthorized
+    /// …"}` under HTTP 200, and nothing is recorded as sent.
+    UnverifiedSubscription,
+}
+
+impl AccountKind {
+    /// Every kind, in the order a picker lists them.
+    pub const ALL: [Self; 2] = [Self::VerifiedService, Self::UnverifiedSubscription];
+
+    /// Its name in JSON and URLs: `verified_service` or `unverified_subscription`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::VerifiedService => "verified_service",
+            Self::UnverifiedSubscription => "unverified_subscription",
+        }
+    }
+
+    /// The kind named `name` ([`as_str`](Self::as_str)), if there is one.
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|kind| kind.as_str() == name)
+    }
+
+    /// Whether the account may call the customer-service API (send and typing).
+    pub fn has_customer_service(self) -> bool {
+        match self {
+            Self::VerifiedService => true,
+            Self::UnverifiedSubscription => false,
+        }
+    }
 }
 
 /// Plays `fault`: the response to send instead of the normal one, or `None` to answer

@@ -13,7 +13,7 @@ use tokio::sync::Notify;
 use tokio::sync::futures::Notified;
 
 use super::record::{Call, Upload};
-use super::script::Fault;
+use super::script::{AccountKind, Fault};
 use crate::clock::unix_now;
 use crate::ids::MediaKind;
 
@@ -44,6 +44,7 @@ struct Inner {
     calls: Vec<Call>,
     unexpected: Vec<String>,
     script: HashMap<String, VecDeque<Fault>>,
+    account_kind: AccountKind,
     token_ttl: u64,
     /// Token → when it stops working; `None` never (a TTL past `Instant`'s range).
     tokens: HashMap<String, Option<Instant>>,
@@ -65,6 +66,7 @@ impl State {
             calls: Vec::new(),
             unexpected: Vec::new(),
             script: HashMap::new(),
+            account_kind: AccountKind::default(),
             token_ttl: DEFAULT_TOKEN_TTL,
             tokens: HashMap::new(),
             stable: None,
@@ -124,6 +126,14 @@ impl State {
 
     pub(super) fn take_fault(&self, path: &str) -> Option<Fault> {
         self.lock().script.get_mut(path)?.pop_front()
+    }
+
+    pub(super) fn set_account_kind(&self, kind: AccountKind) {
+        self.lock().account_kind = kind;
+    }
+
+    pub(super) fn account_kind(&self) -> AccountKind {
+        self.lock().account_kind
     }
 
     pub(super) fn set_token_ttl(&self, secs: u64) {

@@ -17,6 +17,7 @@ use fantoccini::error::CmdError;
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::json;
 use wxbot::dev::Playground;
+use wxbot::emulator::AccountKind;
 
 use crate::common::{TempDir, demo_playground, local_client};
 
@@ -82,7 +83,8 @@ async fn chat(browser: &Client, playground: &Playground) -> Outcome {
         std::fs::write(Path::new(env!("CARGO_MANIFEST_DIR")).join(path), &png)?;
     }
     details_and_uploads(browser).await?;
-    bad_input(browser).await
+    bad_input(browser).await?;
+    account_picker(browser, playground).await
 }
 
 async fn details_and_uploads(browser: &Client) -> Outcome {
@@ -92,6 +94,10 @@ async fn details_and_uploads(browser: &Client) -> Outcome {
         "//div[contains(@class,'details') and not(@hidden)]//pre[contains(., '<MsgType><![CDATA[music]]></MsgType>')]",
     );
     wait_for(browser, xml).await?;
+    let delivery = "//div[contains(@class,'details') and not(@hidden)]\
+        //div[contains(@class,'attempt') and starts-with(., 'delivery 1 · ') \
+        and contains(., ' ms · HTTP 200: a music card')]";
+    wait_for(browser, Locator::XPath(delivery)).await?;
 
     // A file from the + panel: uploaded, sent with its MediaId, echoed by the demo bot.
     send_image(
@@ -105,6 +111,25 @@ async fn details_and_uploads(browser: &Client) -> Outcome {
     if mine.prop("src").await?.as_deref() != Some(echoed.as_str()) {
         return Err(format!("the echo {echoed} is not the uploaded image").into());
     }
+    Ok(())
+}
+
+/// The account-type picker switches the emulator's account through the API, beside the bot's
+/// `server.late_reply`.
+async fn account_picker(browser: &Client, playground: &Playground) -> Outcome {
+    let policy = "//p[@id='late-reply']/code[.='server.late_reply = \"customer_service\"']";
+    wait_for(browser, Locator::XPath(policy)).await?;
+    let picker = browser.find(Locator::Id("account-kind")).await?;
+    picker.select_by_value("unverified_subscription").await?;
+    let switched = "//div[contains(@class,'notice') and contains(., 'refused with 48001')]";
+    wait_for(browser, Locator::XPath(switched)).await?;
+    let kind = playground.emulator().account_kind();
+    if kind != AccountKind::UnverifiedSubscription {
+        return Err(format!("the picker left the emulator a {kind:?}").into());
+    }
+    picker.select_by_value("verified_service").await?;
+    let back = "//div[contains(@class,'notice') and contains(., 'API is allowed')]";
+    wait_for(browser, Locator::XPath(back)).await?;
     Ok(())
 }
 

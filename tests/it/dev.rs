@@ -15,6 +15,8 @@ use wxbot::testing::config;
 
 use crate::common::{Running, TempDir, demo_playground, local_client};
 
+/// Late replies: the account-type picker, each delivery, a reply kept for the next message.
+mod late;
 /// Plain, compatible and safe mode through the playground.
 mod modes;
 

@@ -1,5 +1,6 @@
 //! The WeChat API emulator over real HTTP: tokens and their errors, media upload and download,
-//! customer-service sends, scripted faults, and the loud 404 for unknown requests.
+//! customer-service sends (refused with 48001 on an unverified subscription account), scripted
+//! faults, and the loud 404 for unknown requests.
 
 use std::io::{Read as _, Write as _};
 use std::net::TcpStream;
@@ -9,7 +10,7 @@ use futures_util::FutureExt as _;
 use reqwest::multipart::{Form, Part};
 use serde_json::{Value, json};
 use wxbot::MediaKind;
-use wxbot::emulator::{Emulator, Fault};
+use wxbot::emulator::{AccountKind, Emulator, Fault};
 
 use crate::common::next_sent;
 
@@ -349,6 +350,66 @@ async fn typing_is_acknowledged_and_recorded() {
     let bad = json!({ "touser": "o_user", "command": "Dancing" });
     assert_eq!(post_json(&url, &bad).await["errcode"], 47001);
     assert_eq!(emu.typing(), vec![typing]);
+}
+
+#[tokio::test]
+async fn an_unverified_subscription_account_gets_48001_for_customer_service() {
+    let emu = emulator();
+    assert_eq!(
+        emu.account_kind(),
+        AccountKind::VerifiedService,
+        "the default"
+    );
+    emu.set_account_kind(AccountKind::UnverifiedSubscription);
+    assert_eq!(emu.account_kind(), AccountKind::UnverifiedSubscription);
+    let message = json!({ "touser": "o_user", "msgtype": "text", "text": { "content": "late" } });
+    let typing = json!({ "touser": "o_user", "command": "Typing" });
+    let typing_url = api_url(&emu, "/cgi-bin/message/custom/typing").await;
+    // HTTP 200 with WeChat's error, for a good body and a bad one alike: permission first.
+    for answer in [
+        send(&emu, &message).await,
+        send(&emu, &json!({ "msgtype": "text" })).await,
+        post_json(&typing_url, &typing).await,
+    ] {
+        assert_eq!(answer["errcode"], 48001, "{answer}");
+        let errmsg = answer["errmsg"].as_str().expect("errmsg");
+        assert!(errmsg.starts_with("api unauthorized"), "{errmsg}");
+    }
+    assert!(emu.sent().is_empty(), "{:?}", emu.sent());
+    assert!(emu.typing().is_empty(), "{:?}", emu.typing());
+    assert_eq!(
+        emu.count("/cgi-bin/message/custom/send"),
+        2,
+        "calls are recorded"
+    );
+    // The token is still checked before the permission.
+    let base = emu.base_url();
+    let stale = post_json(
+        &format!("{base}/cgi-bin/message/custom/send?access_token=nope"),
+        &message,
+    )
+    .await;
+    assert_eq!(stale["errcode"], 40001);
+
+    emu.set_account_kind(AccountKind::VerifiedService);
+    assert_eq!(send(&emu, &message).await["errcode"], 0);
+    assert_eq!(post_json(&typing_url, &typing).await["errcode"], 0);
+    assert_eq!(emu.sent(), vec![message]);
+    assert_eq!(emu.typing(), vec![typing]);
+}
+
+#[test]
+fn account_kinds_have_names() {
+    for kind in AccountKind::ALL {
+        assert_eq!(AccountKind::from_name(kind.as_str()), Some(kind));
+    }
+    assert_eq!(
+        AccountKind::ALL.map(AccountKind::as_str),
+        ["verified_service", "unverified_subscription"]
+    );
+    assert!(AccountKind::VerifiedService.has_customer_service());
+    assert!(!AccountKind::UnverifiedSubscription.has_customer_service());
+    assert_eq!(AccountKind::from_name("personal"), None);
 }
 
 #[tokio::test]
