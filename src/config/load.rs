@@ -20,6 +20,14 @@ impl Config {
     /// Loads `file` (or `wxbot.toml` in the working directory, when it exists), applies the
     /// `WXBOT_<SECTION>__<KEY>` variables, and validates the result.
     pub fn load(file: Option<&Path>) -> Result<Self, ConfigError> {
+        let config = Self::read(file)?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// [`Config::load`] without the validation, for `wxbot dev`, which fills in a made-up
+    /// account before the bot validates the whole.
+    pub(crate) fn read(file: Option<&Path>) -> Result<Self, ConfigError> {
         let mut figment = Figment::from(Serialized::defaults(Self::default()));
         match file {
             Some(path) if !path.is_file() => {
@@ -50,14 +58,8 @@ impl Config {
         }
         let mut problems = near_misses(std::env::vars());
         match figment.extract::<Self>() {
-            Ok(config) => match config.validate() {
-                Ok(()) if problems.is_empty() => Ok(config),
-                Ok(()) => Err(ConfigError { problems }),
-                Err(err) => {
-                    problems.extend(err.problems);
-                    Err(ConfigError { problems })
-                }
-            },
+            Ok(config) if problems.is_empty() => Ok(config),
+            Ok(_) => Err(ConfigError { problems }),
             Err(err) => {
                 problems.extend(err.into_iter().map(|err| describe(&err)));
                 Err(ConfigError { problems })

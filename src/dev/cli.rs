@@ -54,13 +54,14 @@ pub(crate) fn main<S: Clone + Send + Sync + 'static>(
 }
 
 /// The configuration `wxbot dev` starts from: `file`, else `wxbot.toml` when it exists (both
-/// with the `WXBOT_…` overlay, as `serve` reads them), else the defaults with no account at
-/// all, which [`Playground::start`] makes up.
+/// validated, as `serve` reads them), else the defaults, where the account
+/// [`Playground::start`] makes up fills what is missing. The `WXBOT_…` variables apply to all
+/// three (`WXBOT_SERVER__LATE_REPLY=retries wxbot dev`).
 pub(crate) fn dev_config(file: Option<&Path>) -> Result<Config, ConfigError> {
     match file {
         Some(path) => Config::load(Some(path)),
         None if Path::new("wxbot.toml").is_file() => Config::load(None),
-        None => Ok(Config::default()),
+        None => Config::read(None),
     }
 }
 
