@@ -35,7 +35,6 @@ use crate::store::{AccountStore, SessionStore};
 use deadline::{Inflight, Race};
 use dedup::{Claim, Decision, Dedup, Verdict};
 use job::Job;
-use late::Arbiter;
 
 /// A bot: the account's settings and its router. Cheap to clone (one `Arc`).
 ///
@@ -203,10 +202,13 @@ impl<S: Clone + Send + Sync + 'static> Bot<S> {
         self.inner.inflight.drain(limit).await
     }
 
-    /// Answers a message received at `received`: route, claim, run, and race the deadline
-    /// when the job does not finish at once.
+    /// Answers a message received at `received`: a reply waiting for its user, else route,
+    /// claim, run, and race the deadline when the job does not finish at once.
     pub(crate) async fn dispatch_at(&self, message: Arc<Incoming>, received: Instant) -> Answer {
-        if let Some(answer) = self.take_pending(&message).await {
+        // The rare paths are boxed: the common one's future stays small.
+        if self.may_have_pending(&message)
+            && let Some(answer) = Box::pin(self.take_pending(&message)).await
+        {
             return answer;
         }
         let Some(handler) = self.route(&message) else {
@@ -226,25 +228,41 @@ impl<S: Clone + Send + Sync + 'static> Bot<S> {
                 Claim::Owner(decision) => decision,
                 Claim::Follower(slot) => {
                     let header = &message.header;
-                    return self
-                        .repeat(&slot, shared.as_deref(), received, header)
-                        .await;
+                    let repeat = self.repeat(&slot, shared.as_deref(), received, header);
+                    return Box::pin(repeat).await;
                 }
             },
             None => Decision::alone(),
         };
-        let deadline = received + Duration::from_millis(self.config().server.reply_deadline_ms);
-        if let Some(name) = &shared
-            && !self.claim_across(name, deadline).await
-        {
-            let answer = self.answer_elsewhere(name, received, &message.header).await;
-            decision.decide(Verdict::Relayed(answer.clone()));
-            return answer;
+        if let Some(name) = shared {
+            let across = self.dispatch_shared(message, handler, decision, name, received);
+            return Box::pin(across).await;
         }
+        let slot = decision.slot();
+        match self.start(&message, handler, decision, received, None) {
+            Some(answer) => answer,
+            None => {
+                let first = self.holds_late_replies().then(|| slot.delivered());
+                let wait = self.verdict(&slot, first, received, &message.header, None);
+                Box::pin(wait).await
+            }
+        }
+    }
+
+    /// Starts the message's job: inline when it finishes at once (its answer), else in a task
+    /// racing the deadline (`None`: the verdict comes in the slot).
+    fn start(
+        &self,
+        message: &Arc<Incoming>,
+        handler: HandlerFuture,
+        decision: Decision,
+        received: Instant,
+        shared: Option<String>,
+    ) -> Option<Answer> {
         // Counted from here, not from the spawn: a shutdown must also wait for a message
         // whose job is still being tried inline.
         let guard = self.inner.inflight.enter();
-        let mut job: Job = Box::pin(self.clone().run(Arc::clone(&message), handler));
+        let mut job: Job = Box::pin(self.clone().run(Arc::clone(message), handler));
         // Most handlers finish at once (text, keywords, cached media): no task, no timer.
         if let Some(done) = (&mut job).now_or_never() {
             let (verdict, answer) = match done {
@@ -252,14 +270,9 @@ impl<S: Clone + Send + Sync + 'static> Bot<S> {
                 None => (Verdict::Ack, Answer::Success),
             };
             decision.decide(verdict);
-            if let Some(name) = &shared {
-                self.publish(name, &answer).await;
-            }
-            return answer;
+            return Some(answer);
         }
-        let slot = decision.slot();
-        let header = message.header.clone();
-        let shared_name = shared.clone();
+        let message = Arc::clone(message);
         let race = Race {
             decision,
             message,
@@ -267,16 +280,7 @@ impl<S: Clone + Send + Sync + 'static> Bot<S> {
             shared,
         };
         self.spawn_job(job, race, guard);
-        let settled = async { Answer::of(slot.settled().await, &header) };
-        if !self.holds_late_replies() {
-            return settled.await;
-        }
-        // The first delivery: counted in the slot when no other instance counts.
-        let (arbiter, n) = match shared_name.as_deref() {
-            Some(name) => (Arbiter::Shared(name), 1),
-            None => (Arbiter::Local(&slot), slot.delivered()),
-        };
-        self.hold(settled, n, received, &header, arbiter).await
+        None
     }
 
     /// The handler of the first route that takes the message, started; `None` when no route

@@ -26,6 +26,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 pub(crate) use account::{AccountStore, TOKEN, media_name};
+pub(crate) use flight::Backoff;
 pub(crate) use session::SessionStore;
 
 /// A token or media id as stored, with its times in Unix seconds: readers need its age as
@@ -51,7 +52,7 @@ pub(crate) enum StoreError {
     #[cfg(feature = "redis")]
     #[error("redis: {0}")]
     Redis(#[from] ::redis::RedisError),
-    /// Redis failed a moment ago: not asked again until its back-off passes.
+    /// Redis is down: not asked again until a probe in the background finds it back.
     #[cfg(feature = "redis")]
     #[error("redis is unreachable; answering from local state")]
     Down,

@@ -7,6 +7,7 @@
 //! [`Inflight`] count lets a shutdown wait for those late replies.
 
 use std::convert::Infallible;
+use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
@@ -77,7 +78,12 @@ impl<S: Clone + Send + Sync + 'static> Bot<S> {
                 bot.send_late(&message, late).await;
             }
         };
-        // On the runtime `serve` named, which outlives the HTTP workers; else this one.
+        self.spawn(task);
+    }
+
+    /// Runs `task` on the runtime `serve` named, which outlives the HTTP workers; else on
+    /// this one.
+    pub(super) fn spawn(&self, task: impl Future<Output = ()> + Send + 'static) {
         match self.inner.background.get() {
             Some(runtime) => drop(runtime.spawn(task)),
             None => drop(tokio::spawn(task)),

@@ -41,15 +41,18 @@ fn takes_a_reply(header: &Header) -> bool {
 }
 
 impl<S: Clone + Send + Sync + 'static> Bot<S> {
+    /// Whether a reply may wait for the sender of `message`, who can take it: in memory only
+    /// once this process kept one, so the hot path looks nothing up.
+    pub(super) fn may_have_pending(&self, message: &Incoming) -> bool {
+        let inner = &self.inner;
+        let possible = inner.store.is_persistent() || inner.pending.load(Ordering::Relaxed) > 0;
+        possible && takes_a_reply(&message.header)
+    }
+
     /// The reply waiting for the sender of `message`, taken once (across instances too): the
     /// passive answer to this message, which is then not routed.
     pub(super) async fn take_pending(&self, message: &Incoming) -> Option<Answer> {
         let inner = &self.inner;
-        // In memory, only after this process kept one: nothing to look up on the hot path.
-        let possible = inner.store.is_persistent() || inner.pending.load(Ordering::Relaxed) > 0;
-        if !possible || !takes_a_reply(&message.header) {
-            return None;
-        }
         let name = pending_name(message.header.from.as_str());
         let xml = inner.store.get(&name).await?;
         if !inner.store.delete_if(&name, &xml).await {
@@ -90,12 +93,30 @@ impl<S: Clone + Send + Sync + 'static> Bot<S> {
         received: Instant,
         header: &Header,
     ) -> Answer {
+        let n = if self.holds_late_replies() {
+            let arbiter = shared.map_or(Arbiter::Local(slot), Arbiter::Shared);
+            Some(self.delivery_number(arbiter).await)
+        } else {
+            None
+        };
+        self.verdict(slot, n, received, header, shared).await
+    }
+
+    /// The answer to delivery number `n` from the message's slot: the verdict once decided;
+    /// under `"retries"` (`n` given), held as [`Bot::hold`] says.
+    pub(super) async fn verdict(
+        &self,
+        slot: &Slot,
+        n: Option<u32>,
+        received: Instant,
+        header: &Header,
+        shared: Option<&str>,
+    ) -> Answer {
         let settled = async { Answer::of(slot.settled().await, header) };
-        if !self.holds_late_replies() {
+        let Some(n) = n else {
             return settled.await;
-        }
+        };
         let arbiter = shared.map_or(Arbiter::Local(slot), Arbiter::Shared);
-        let n = self.delivery_number(arbiter).await;
         self.hold(settled, n, received, header, arbiter).await
     }
 

@@ -8,13 +8,17 @@
 //! for that answer, up to its own deadline, and answers `success` if it does not come. When
 //! the store fails, each instance decides alone, as with `memory`.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::time::Instant;
 
+use super::dedup::{Decision, Verdict};
 use super::late::Arbiter;
 use super::{Answer, Bot};
-use crate::message::Header;
+use crate::message::{Header, Incoming};
+use crate::router::HandlerFuture;
+use crate::store::Backoff;
 
 /// A claim outlives its deadline by this much: an owner that dies mid-message frees it for
 /// WeChat's next retry instead of blocking the message for the whole dedupe TTL.
@@ -39,10 +43,9 @@ impl<S: Clone + Send + Sync + 'static> Bot<S> {
         let store = &self.inner.store;
         let pending = format!("{PENDING}{}", store.instance());
         let ttl = deadline.saturating_duration_since(Instant::now()) + CLAIM_SLACK;
-        store
-            .put_if_absent(name, &pending, ttl)
-            .await
-            .unwrap_or(true)
+        // Within the deadline: a store too slow to answer leaves this instance the owner.
+        let claim = tokio::time::timeout_at(deadline, store.put_if_absent(name, &pending, ttl));
+        claim.await.map_or(true, |claimed| claimed.unwrap_or(true))
     }
 
     /// Publishes the owner's answer to the message `name`, for retries on other instances.
@@ -53,6 +56,39 @@ impl<S: Clone + Send + Sync + 'static> Bot<S> {
         };
         let ttl = Duration::from_secs(self.config().server.dedup_ttl_secs);
         self.inner.store.put(name, &value, ttl).await;
+    }
+
+    /// Answers a message when instances share the store. The claim and what follows run in a
+    /// task, so a request dropped meanwhile leaves no claim without a worker: the owner runs
+    /// the job and publishes its answer; a delivery of a message another instance owns takes
+    /// that instance's answer. This delivery gets the verdict from the slot.
+    pub(super) async fn dispatch_shared(
+        &self,
+        message: Arc<Incoming>,
+        handler: HandlerFuture,
+        decision: Decision,
+        name: String,
+        received: Instant,
+    ) -> Answer {
+        let (slot, header) = (decision.slot(), message.header.clone());
+        let (bot, task_name) = (self.clone(), name.clone());
+        self.spawn(async move {
+            let name = task_name;
+            let deadline = received + Duration::from_millis(bot.config().server.reply_deadline_ms);
+            if !bot.claim_across(&name, deadline).await {
+                let answer = bot.answer_elsewhere(&name, received, &message.header).await;
+                decision.decide(Verdict::Relayed(answer));
+            } else if let Some(answer) =
+                bot.start(&message, handler, decision, received, Some(name.clone()))
+            {
+                bot.publish(&name, &answer).await;
+            }
+        });
+        // The first delivery as far as this instance knows; one owned elsewhere is counted
+        // (and held) by the task.
+        let first = self.holds_late_replies().then_some(1);
+        self.verdict(&slot, first, received, &header, Some(&name))
+            .await
     }
 
     /// The answer to a delivery of a message another instance owns: the owner's answer,
@@ -87,7 +123,7 @@ impl<S: Clone + Send + Sync + 'static> Bot<S> {
     /// The answer another instance published for `name`, polled for until it is there (or
     /// gone: the claim expired, or the store failed, which is `success`).
     async fn answer_of_owner(&self, name: &str) -> Answer {
-        let mut pause = FIRST_POLL;
+        let mut backoff = Backoff::new(FIRST_POLL, LONGEST_POLL);
         loop {
             let value = self.inner.store.get(name).await;
             match value.as_deref() {
@@ -95,8 +131,7 @@ impl<S: Clone + Send + Sync + 'static> Bot<S> {
                 Some(value) => return decode(name, value),
                 None => return Answer::Success,
             }
-            tokio::time::sleep(pause).await;
-            pause = (pause * 2).min(LONGEST_POLL);
+            backoff.pause().await;
         }
     }
 }

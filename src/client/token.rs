@@ -13,6 +13,9 @@ use crate::clock::unix_now;
 use crate::config::TokenEndpoint;
 use crate::store::{Record, TOKEN};
 
+/// The longest lifetime a token is taken to have, whatever `expires_in` says (a day).
+const MAX_LIFETIME_SECS: u64 = 86_400;
+
 /// Refresh when less than this is left (WeChat overlaps old and new tokens by 5 minutes).
 const MARGIN: Duration = Duration::from_secs(300);
 
@@ -65,12 +68,16 @@ impl TokenManager {
         {
             return Err(ClientError::Token(Arc::clone(failed)));
         }
-        let refused = self
-            .refused
+        let refusals = &self.refused;
+        let refused = refusals
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .take();
-        let fetched = fetch(refused).await;
+        let fetched = fetch(refused.clone()).await;
+        if fetched.is_err() {
+            // Still refused: the next fetch must not take it back either.
+            *refusals.lock().unwrap_or_else(PoisonError::into_inner) = refused;
+        }
         self.finished.fetch_add(1, Ordering::Release);
         let issued = match fetched {
             Ok(issued) => issued,
@@ -82,7 +89,7 @@ impl TokenManager {
         };
         *failure = None;
         // Capped: an absurd `expires_in` must not overflow the clock.
-        let lifetime = Duration::from_secs(issued.expires_in.min(86_400));
+        let lifetime = Duration::from_secs(issued.expires_in.min(MAX_LIFETIME_SECS));
         let token = Token {
             value: issued.access_token.into(),
             refresh_at: Instant::now() + lifetime - margin(lifetime),
@@ -141,7 +148,7 @@ impl Client {
             Ok::<_, ClientError>(Record {
                 value: issued.access_token,
                 created_at: now,
-                expires_at: now + issued.expires_in,
+                expires_at: now.saturating_add(issued.expires_in.min(MAX_LIFETIME_SECS)),
             })
         };
         let record = match inner.store.record(TOKEN).await.filter(usable) {

@@ -34,7 +34,14 @@ impl Default for AccountStore {
 
 impl AccountStore {
     fn new(prefix: &str, appid: &str, store: AnyStore) -> Self {
-        let instance = hex(&getrandom::u64().unwrap_or_default().to_be_bytes());
+        // Random, or, should the system's source fail, what sets this process apart anyway.
+        let seed = getrandom::u64().unwrap_or_else(|_| {
+            let nanos = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |since| since.subsec_nanos());
+            (u64::from(std::process::id()) << 32) | u64::from(nanos)
+        });
+        let instance = hex(&seed.to_be_bytes());
         Self {
             prefix: format!("{prefix}:{{{appid}}}").into(),
             store: Arc::new(store),

@@ -17,7 +17,7 @@ use super::{Store, StoreError, clamp};
 /// Longer names are replaced by their hash: most file systems cap a name at 255 bytes.
 const LONGEST_NAME: usize = 200;
 
-/// A folder of records. The compare operations read and write under one lock, so they are
+/// A folder of records. Every operation runs under one lock, so the compare operations are
 /// atomic for this process (the file store is not shared between processes).
 #[derive(Debug)]
 pub(crate) struct Files {
@@ -130,6 +130,9 @@ impl Files {
 
 impl Store for Files {
     async fn get(&self, key: &str) -> Result<Option<String>, StoreError> {
+        // Locked too: reading may remove an expired or corrupt file, which must not race a
+        // write replacing it.
+        let _locked = self.locked();
         Ok(self.read(key)?.map(|stored| stored.value))
     }
 

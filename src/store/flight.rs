@@ -15,10 +15,33 @@ use super::{AccountStore, Record};
 /// How long a lock lives unless its owner renews it: an owner that dies frees it this soon.
 pub(crate) const LEASE: Duration = Duration::from_secs(10);
 /// How long a waiter waits for another holder before going ahead without the lock.
-const PATIENCE: Duration = Duration::from_secs(15);
+const OWNER_WAIT: Duration = Duration::from_secs(15);
 /// The first pause between two tries; it doubles up to [`LONGEST_POLL`].
 const FIRST_POLL: Duration = Duration::from_millis(20);
 const LONGEST_POLL: Duration = Duration::from_millis(250);
+
+/// A pause that doubles each time, up to a ceiling: how waiters poll the store.
+#[derive(Debug)]
+pub(crate) struct Backoff {
+    next: Duration,
+    longest: Duration,
+}
+
+impl Backoff {
+    /// Pauses of `first`, doubling up to `longest`.
+    pub(crate) fn new(first: Duration, longest: Duration) -> Self {
+        Self {
+            next: first,
+            longest,
+        }
+    }
+
+    /// Sleeps the next pause.
+    pub(crate) async fn pause(&mut self) {
+        tokio::time::sleep(self.next).await;
+        self.next = (self.next * 2).min(self.longest);
+    }
+}
 
 /// Numbers this process's locks, so an owner only ever releases its own.
 static LOCKS: AtomicU64 = AtomicU64::new(0);
@@ -52,18 +75,17 @@ impl AccountStore {
             ),
         };
         let started = Instant::now();
-        let mut pause = FIRST_POLL;
+        let mut backoff = Backoff::new(FIRST_POLL, LONGEST_POLL);
         // Ours, or the store is down (then each instance is on its own), or given up on.
         while let Ok(false) = self.put_if_absent(&lease.lock, &lease.owner, LEASE).await {
-            if started.elapsed() >= PATIENCE {
+            if started.elapsed() >= OWNER_WAIT {
                 tracing::warn!(
                     name,
                     "store: the lock is held too long; going ahead without it"
                 );
                 break;
             }
-            tokio::time::sleep(pause).await;
-            pause = (pause * 2).min(LONGEST_POLL);
+            backoff.pause().await;
             if let Some(done) = found().await {
                 return Err(done);
             }
@@ -94,6 +116,14 @@ impl AccountStore {
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<Record, E>>,
     {
+        // One instance: its callers are single-flight already, and no one else fills.
+        if !self.is_shared() {
+            let filled = fill().await;
+            if let Ok(record) = &filled {
+                self.keep(name, record).await;
+            }
+            return filled;
+        }
         let current = || async { self.record(name).await.filter(&usable) };
         let lease = match self.lock_or(name, current).await {
             Ok(lease) => lease,

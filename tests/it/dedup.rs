@@ -43,13 +43,24 @@ impl Logs {
     /// The first line containing `needle`, waiting for it to be written (a missing line fails
     /// the test after 20 s instead of hanging it).
     pub async fn line(&self, needle: &str) -> String {
+        self.at_least(1, needle).await.remove(0)
+    }
+
+    /// The lines containing `needle`, once there are at least `count` (waited for as
+    /// [`Logs::line`] does).
+    pub async fn at_least(&self, count: usize, needle: &str) -> Vec<String> {
         let mut written = self.0.subscribe();
-        let found = written.wait_for(|text| text.contains(needle));
+        let found = written.wait_for(|text| text.matches(needle).count() >= count);
         tokio::time::timeout(Duration::from_secs(20), found)
             .await
-            .unwrap_or_else(|_| panic!("no log line containing {needle:?}: {}", *self.0.borrow()))
+            .unwrap_or_else(|_| {
+                panic!(
+                    "not {count} log lines with {needle:?}: {}",
+                    *self.0.borrow()
+                )
+            })
             .expect("the sender lives in self");
-        self.lines(needle).remove(0)
+        self.lines(needle)
     }
 }
 

@@ -29,6 +29,8 @@ mod demo;
 mod dev;
 /// The emulator itself: tokens, uploads, downloads, sends, scripted faults.
 mod emulator;
+/// Bot instances with their own HTTP servers, sharing a real Redis (helpers).
+mod instances;
 /// Late replies: `"retries"` over WeChat's three deliveries, the pending notice and the next
 /// message, refused customer-service sends, the typing indicator.
 mod late;
@@ -44,6 +46,8 @@ mod parse;
 mod readme;
 /// Several instances through a real Redis: one token fetch, one upload, one reply per message.
 mod redis;
+/// Redis stopped, stalled, unreachable at start-up or holding garbage; `store.prefix`.
+mod redis_outage;
 /// A real redis-server per test: free port, stop and resume.
 mod redis_server;
 /// Golden reply XML for every `Reply` variant, and CDATA round trips.

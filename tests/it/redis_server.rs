@@ -115,6 +115,19 @@ impl RedisServer {
         self.port
     }
 
+    /// Stalls the server (SIGSTOP) or lets it go on (SIGCONT): while stalled, connections stay
+    /// open and nothing answers, as a Redis stuck in a long command or a network that drops
+    /// packets.
+    pub fn stall(&self, stalled: bool) {
+        let child = self.child.as_ref().expect("redis-server is running");
+        let signal = if stalled { "-STOP" } else { "-CONT" };
+        let status = Command::new("kill")
+            .args([signal, &child.id().to_string()])
+            .status()
+            .expect("kill");
+        assert!(status.success(), "kill {signal}");
+    }
+
     /// Stops the server (it is killed, as nothing needs flushing, and waited for), keeping
     /// the port number for `resume`. Once it returns, connections to the port are refused.
     /// Stopping a stopped server does nothing.

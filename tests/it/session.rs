@@ -12,7 +12,7 @@ use wxbot::prelude::*;
 use wxbot::testing::{TestBot, text_message};
 
 use crate::common::{TempDir, demo_bot_with, spawn_send};
-use crate::redis::shared;
+use crate::instances::shared;
 use crate::redis_server::RedisServer;
 
 fn from(user: &str, content: &str) -> String {

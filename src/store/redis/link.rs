@@ -1,0 +1,150 @@
+//! The link to Redis: the connection manager (made on first use, so a bot can be built outside
+//! a runtime), the time limit of every operation, and the health mark.
+//!
+//! Only a Redis that cannot be reached or serve counts as down. The first failure of an outage
+//! logs one line and starts a probe in the background, which pings with back-off until Redis
+//! answers, then logs one line more; meanwhile every operation fails at once with
+//! [`StoreError::Down`] and its caller answers from local state, so no request waits on a
+//! Redis known to be down.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use redis::{ErrorKind, RedisResult, ServerErrorKind, cmd};
+use tokio::sync::OnceCell;
+
+use crate::store::StoreError;
+
+/// How long one operation may take, reconnecting included: the store sits on the reply path,
+/// inside WeChat's 5 seconds.
+const COMMAND_TIMEOUT: Duration = Duration::from_secs(1);
+/// The probe's first pause; it doubles after each failed ping, up to [`LONGEST_PAUSE`].
+const FIRST_PAUSE: Duration = Duration::from_millis(250);
+const LONGEST_PAUSE: Duration = Duration::from_secs(5);
+
+/// A Redis server, as every clone of the store reaches it.
+#[derive(Debug)]
+pub(super) struct Link {
+    /// The URL as logs show it: any password masked.
+    pub(super) shown: String,
+    client: redis::Client,
+    connection: OnceCell<ConnectionManager>,
+    /// Redis is taken to be down: operations fail at once while the probe runs.
+    down: AtomicBool,
+}
+
+impl Link {
+    pub(super) fn new(client: redis::Client, shown: String) -> Self {
+        Self {
+            shown,
+            client,
+            connection: OnceCell::new(),
+            down: AtomicBool::new(false),
+        }
+    }
+
+    /// Pings, within the time limit.
+    pub(super) async fn ping(&self) -> Result<(), StoreError> {
+        let ping = async {
+            let mut connection = self.connection().await?;
+            cmd("PING").query_async::<String>(&mut connection).await
+        };
+        match tokio::time::timeout(COMMAND_TIMEOUT, ping).await {
+            Ok(pong) => pong.map(drop).map_err(StoreError::from),
+            Err(_) => Err(StoreError::Down),
+        }
+    }
+
+    /// Runs `op` on the connection within [`COMMAND_TIMEOUT`], unless Redis is known to be
+    /// down; an outage starts the probe.
+    pub(super) async fn with<T, F, Fut>(self: &Arc<Self>, op: F) -> Result<T, StoreError>
+    where
+        F: FnOnce(ConnectionManager) -> Fut,
+        Fut: Future<Output = RedisResult<T>>,
+    {
+        if self.down.load(Ordering::Acquire) {
+            return Err(StoreError::Down);
+        }
+        let run = async {
+            let connection = self.connection().await?;
+            op(connection).await
+        };
+        match tokio::time::timeout(COMMAND_TIMEOUT, run).await {
+            Ok(Ok(value)) => Ok(value),
+            Ok(Err(err)) if is_outage(&err) => {
+                self.went_down(&err.to_string());
+                Err(err.into())
+            }
+            Ok(Err(err)) => {
+                tracing::warn!(url = %self.shown, "store: redis refused a command: {err}");
+                Err(err.into())
+            }
+            Err(_) => {
+                self.went_down(&format!("no answer within {COMMAND_TIMEOUT:?}"));
+                Err(StoreError::Down)
+            }
+        }
+    }
+
+    /// Marks Redis down; the first to do so logs it and starts the probe.
+    fn went_down(self: &Arc<Self>, why: &str) {
+        if self.down.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        tracing::error!(
+            url = %self.shown,
+            "store: redis is unreachable ({why}); answering from local state until it is back"
+        );
+        let link = Arc::clone(self);
+        tokio::spawn(async move { link.probe().await });
+    }
+
+    /// Pings with back-off until Redis answers, then marks it up.
+    async fn probe(&self) {
+        let mut pause = FIRST_PAUSE;
+        loop {
+            tokio::time::sleep(pause).await;
+            if self.ping().await.is_ok() {
+                self.down.store(false, Ordering::Release);
+                tracing::info!(url = %self.shown, "store: redis is back; sharing resumes");
+                return;
+            }
+            pause = (pause * 2).min(LONGEST_PAUSE);
+        }
+    }
+
+    async fn connection(&self) -> RedisResult<ConnectionManager> {
+        let connect = || {
+            let config = ConnectionManagerConfig::new()
+                .set_connection_timeout(Some(COMMAND_TIMEOUT))
+                .set_response_timeout(Some(COMMAND_TIMEOUT))
+                .set_number_of_retries(1)
+                .set_min_delay(Duration::from_millis(50))
+                .set_max_delay(COMMAND_TIMEOUT);
+            ConnectionManager::new_with_config(self.client.clone(), config)
+        };
+        self.connection.get_or_try_init(connect).await.cloned()
+    }
+}
+
+/// Whether `err` means Redis cannot be reached or cannot serve now (rather than that it
+/// refused one command).
+fn is_outage(err: &redis::RedisError) -> bool {
+    err.is_io_error()
+        || err.is_timeout()
+        || err.is_connection_dropped()
+        || err.is_connection_refusal()
+        || matches!(
+            err.kind(),
+            ErrorKind::Server(
+                ServerErrorKind::BusyLoading
+                    | ServerErrorKind::TryAgain
+                    | ServerErrorKind::ClusterDown
+                    | ServerErrorKind::MasterDown
+                    | ServerErrorKind::ReadOnly
+            )
+        )
+}
