@@ -205,23 +205,27 @@ impl<S: Clone + Send + Sync + 'static> Bot<S> {
     /// Answers a message received at `received`: a reply waiting for its user, else route,
     /// claim, run, and race the deadline when the job does not finish at once.
     pub(crate) async fn dispatch_at(&self, message: Arc<Incoming>, received: Instant) -> Answer {
-        // The rare paths are boxed: the common one's future stays small.
-        if self.may_have_pending(&message)
-            && let Some(answer) = Box::pin(self.take_pending(&message)).await
-        {
-            return answer;
-        }
-        let Some(handler) = self.route(&message) else {
-            return Answer::Success;
-        };
+        let routed = self.route(&message);
         let key = dedup::key(
             &message.header,
             message.event().and_then(|event| event.key()),
         );
         // Named in the store only when other instances share it.
         let shared = (key.as_deref())
-            .filter(|_| self.inner.store.is_shared())
+            .filter(|_| routed.is_some() && self.inner.store.is_shared())
             .map(shared::message_name);
+        // A reply waiting for the user answers this message instead (across instances, the
+        // claim takes it, in the same round trip). The rare paths are boxed: the common
+        // one's future stays small.
+        if shared.is_none()
+            && self.may_have_pending(&message)
+            && let Some(answer) = Box::pin(self.take_pending(&message)).await
+        {
+            return answer;
+        }
+        let Some(handler) = routed else {
+            return Answer::Success;
+        };
         // A repeat drops the handler future unpolled, so the handler never runs again.
         let decision = match key {
             Some(key) => match self.inner.dedup.claim(key) {

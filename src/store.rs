@@ -81,6 +81,17 @@ pub(crate) trait Store {
     -> Result<bool, StoreError>;
 }
 
+/// What claiming a message across instances found.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Claimed {
+    /// A reply was waiting for the user (now taken): the answer to this message.
+    Waiting(String),
+    /// The message is this instance's to answer.
+    Mine,
+    /// Another instance has the message.
+    Taken,
+}
+
 /// Whichever backend the configuration chose.
 #[derive(Debug)]
 pub(crate) enum AnyStore {

@@ -58,11 +58,22 @@ impl<S: Clone + Send + Sync + 'static> Bot<S> {
         if !inner.store.delete_if(&name, &xml).await {
             return None;
         }
+        Some(self.pending_taken(xml))
+    }
+
+    /// A waiting reply was taken: it is this message's answer.
+    pub(super) fn pending_taken(&self, xml: String) -> Answer {
         // Saturating: another process may have kept it.
-        let _ = (inner.pending)
+        let _ = (self.inner.pending)
             .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1));
         tracing::info!("a late reply went out as the answer to the user's next message");
-        Some(Answer::Reply(xml))
+        Answer::Reply(xml)
+    }
+
+    /// The store's name for the reply that may wait for the sender of the message `header`
+    /// heads, when that message can carry it.
+    pub(super) fn pending_for(header: &Header) -> Option<String> {
+        takes_a_reply(header).then(|| pending_name(header.from.as_str()))
     }
 
     /// Keeps `xml` for the next message of the user `header` is from.

@@ -18,7 +18,7 @@ use super::late::Arbiter;
 use super::{Answer, Bot};
 use crate::message::{Header, Incoming};
 use crate::router::HandlerFuture;
-use crate::store::Backoff;
+use crate::store::{Backoff, Claimed};
 
 /// A claim outlives its deadline by this much: an owner that dies mid-message frees it for
 /// WeChat's next retry instead of blocking the message for the whole dedupe TTL.
@@ -37,15 +37,24 @@ pub(super) fn message_name(key: &str) -> String {
 }
 
 impl<S: Clone + Send + Sync + 'static> Bot<S> {
-    /// Claims the message `name` for this instance; `false` when another one has it. A store
-    /// that fails leaves this instance the owner.
-    pub(super) async fn claim_across(&self, name: &str, deadline: Instant) -> bool {
+    /// Claims the message `name` for this instance, unless a reply waits for its sender
+    /// (taken, in the same round trip). A store that fails, or does not answer by the
+    /// deadline, leaves this instance the owner.
+    pub(super) async fn claim_across(
+        &self,
+        name: &str,
+        header: &Header,
+        deadline: Instant,
+    ) -> Claimed {
         let store = &self.inner.store;
         let pending = format!("{PENDING}{}", store.instance());
         let ttl = deadline.saturating_duration_since(Instant::now()) + CLAIM_SLACK;
-        // Within the deadline: a store too slow to answer leaves this instance the owner.
-        let claim = tokio::time::timeout_at(deadline, store.put_if_absent(name, &pending, ttl));
-        claim.await.map_or(true, |claimed| claimed.unwrap_or(true))
+        let waiting = Self::pending_for(header);
+        let claim = store.take_or_claim(waiting.as_deref(), name, &pending, ttl);
+        match tokio::time::timeout_at(deadline, claim).await {
+            Ok(Ok(claimed)) => claimed,
+            Ok(Err(_)) | Err(_) => Claimed::Mine,
+        }
     }
 
     /// Publishes the owner's answer to the message `name`, for retries on other instances.
@@ -75,13 +84,21 @@ impl<S: Clone + Send + Sync + 'static> Bot<S> {
         self.spawn(async move {
             let name = task_name;
             let deadline = received + Duration::from_millis(bot.config().server.reply_deadline_ms);
-            if !bot.claim_across(&name, deadline).await {
-                let answer = bot.answer_elsewhere(&name, received, &message.header).await;
-                decision.decide(Verdict::Relayed(answer));
-            } else if let Some(answer) =
-                bot.start(&message, handler, decision, received, Some(name.clone()))
-            {
-                bot.publish(&name, &answer).await;
+            match bot.claim_across(&name, &message.header, deadline).await {
+                Claimed::Waiting(xml) => {
+                    decision.decide(Verdict::Relayed(bot.pending_taken(xml)));
+                }
+                Claimed::Taken => {
+                    let answer = bot.answer_elsewhere(&name, received, &message.header).await;
+                    decision.decide(Verdict::Relayed(answer));
+                }
+                Claimed::Mine => {
+                    let start =
+                        bot.start(&message, handler, decision, received, Some(name.clone()));
+                    if let Some(answer) = start {
+                        bot.publish(&name, &answer).await;
+                    }
+                }
             }
         });
         // The first delivery as far as this instance knows; one owned elsewhere is counted

@@ -9,7 +9,7 @@ use std::fmt::Write as _;
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::{AnyStore, Record, Store, StoreError, file, memory};
+use super::{AnyStore, Claimed, Record, Store, StoreError, file, memory};
 use crate::clock::unix_now;
 use crate::config::{Backend, Config, ConfigError};
 use crate::ids::MediaKind;
@@ -153,6 +153,32 @@ impl AccountStore {
     pub(crate) async fn expire_if(&self, name: &str, expected: &str, ttl: Duration) -> bool {
         let renewed = self.store.expire_if(&self.key(name), expected, ttl).await;
         renewed.unwrap_or(false)
+    }
+
+    /// Takes the reply waiting under `waiting` (if given and there), else claims `message`
+    /// with `value` for `ttl`: one round trip on Redis, the store's own operations elsewhere.
+    pub(crate) async fn take_or_claim(
+        &self,
+        waiting: Option<&str>,
+        message: &str,
+        value: &str,
+        ttl: Duration,
+    ) -> Result<Claimed, StoreError> {
+        let (waiting, message) = (waiting.map(|name| self.key(name)), self.key(message));
+        #[cfg(feature = "redis")]
+        if let AnyStore::Redis(redis) = &*self.store {
+            return redis
+                .take_or_claim(waiting.as_deref(), &message, value, ttl)
+                .await;
+        }
+        if let Some(waiting) = &waiting
+            && let Some(reply) = self.store.get(waiting).await?
+            && self.store.delete_if(waiting, &reply).await?
+        {
+            return Ok(Claimed::Waiting(reply));
+        }
+        let mine = self.store.put_if_absent(&message, value, ttl).await?;
+        Ok(if mine { Claimed::Mine } else { Claimed::Taken })
     }
 
     /// The record under `name`; one that does not decode is logged and read as absent.

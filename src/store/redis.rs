@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use redis::{Script, cmd};
 
-use super::{Store, StoreError, clamp};
+use super::{Claimed, Store, StoreError, clamp};
 use link::Link;
 
 /// Removes KEYS[1] if it holds ARGV[1].
@@ -22,6 +22,20 @@ static DELETE_IF: LazyLock<Script> = LazyLock::new(|| {
 static EXPIRE_IF: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0",
+    )
+});
+
+/// Takes the reply waiting under KEYS[1] (when ARGV[3] is "1"), else claims KEYS[2] with
+/// ARGV[1] for ARGV[2] milliseconds: `{1, reply}`, `{2}` (claimed) or `{3}` (taken). Both keys
+/// carry the account's hash tag, so this is valid on a cluster.
+static TAKE_OR_CLAIM: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        "if ARGV[3] == '1' then \
+           local waiting = redis.call('GET', KEYS[1]) \
+           if waiting then redis.call('DEL', KEYS[1]) return {1, waiting} end \
+         end \
+         if redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[2], 'NX') then return {2} end \
+         return {3}",
     )
 });
 
@@ -50,6 +64,38 @@ impl Redis {
     /// Its failure is the caller's to report: no outage is logged.
     pub(crate) async fn connect(&self) -> Result<(), StoreError> {
         self.link.ping().await
+    }
+
+    /// [`AccountStore::take_or_claim`](super::AccountStore::take_or_claim) in one round trip.
+    pub(crate) async fn take_or_claim(
+        &self,
+        waiting: Option<&str>,
+        message: &str,
+        value: &str,
+        ttl: Duration,
+    ) -> Result<Claimed, StoreError> {
+        let (first, look) = waiting.map_or((message, "0"), |key| (key, "1"));
+        let (code, reply): (i64, Option<String>) = self
+            .link
+            .with(|mut connection| async move {
+                let answer: Vec<redis::Value> = TAKE_OR_CLAIM
+                    .key(first)
+                    .key(message)
+                    .arg(value)
+                    .arg(millis(ttl))
+                    .arg(look)
+                    .invoke_async(&mut connection)
+                    .await?;
+                let code = answer.first().map_or(Ok(0), redis::from_redis_value_ref)?;
+                let reply = answer.get(1).map(redis::from_redis_value_ref).transpose()?;
+                Ok((code, reply))
+            })
+            .await?;
+        Ok(match (code, reply) {
+            (1, Some(reply)) => Claimed::Waiting(reply),
+            (2, _) => Claimed::Mine,
+            _ => Claimed::Taken,
+        })
     }
 }
 
