@@ -8,6 +8,7 @@
 //! inline when it finishes at once, else in a task racing the reply deadline — and answer
 //! with the verdict. A reply that misses the deadline is sent through customer service.
 
+mod answer;
 mod deadline;
 mod dedup;
 mod job;
@@ -23,15 +24,14 @@ use futures_util::FutureExt as _;
 use tokio::time::Instant;
 
 use crate::client::Client;
-use crate::clock::unix_now;
 use crate::config::{Config, ConfigError};
 use crate::crypto::MsgCrypt;
 use crate::error::Error;
 use crate::media::MediaCache;
 use crate::message::Incoming;
-use crate::reply::render;
 use crate::router::{Ctx, HandlerFuture, Lent, Router};
 use crate::store::{AccountStore, SessionStore};
+pub use answer::Answer;
 use deadline::{Inflight, Race};
 use dedup::{Claim, Decision, Dedup, Verdict};
 use job::Job;
@@ -72,31 +72,6 @@ struct Inner<S> {
     crypt: Option<MsgCrypt>,
     /// Where jobs that outlive their request run (see [`Bot::run_late_work_on`]).
     background: OnceLock<tokio::runtime::Handle>,
-}
-
-/// The answer to a message that parsed: the reply XML, or `success`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum Answer {
-    /// Reply XML.
-    Reply(String),
-    /// No reply (or the reply follows through customer service): WeChat shows nothing and
-    /// does not retry.
-    Success,
-}
-
-impl Answer {
-    /// The answer to a delivery of the message with `header`, given its verdict.
-    fn of(verdict: Verdict, header: &crate::message::Header) -> Self {
-        match verdict {
-            // Rendered again for this delivery: only `CreateTime` can differ.
-            Verdict::Replied(reply) => {
-                render(header, &reply, unix_now()).map_or(Self::Success, Self::Reply)
-            }
-            Verdict::Ack | Verdict::Deferred => Self::Success,
-            Verdict::Relayed(answer) => answer,
-        }
-    }
 }
 
 impl<S> Clone for Bot<S> {
