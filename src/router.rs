@@ -71,6 +71,9 @@ enum Filter {
     TextPrefix(String),
     TextRegex(Regex),
     EventKey(String),
+    EventKeyRegex(Regex),
+    /// A follow through the scene (`qrscene_<scene>`) or a follower's scan of it.
+    QrScene(String),
 }
 
 impl Filter {
@@ -81,6 +84,18 @@ impl Filter {
             Self::TextPrefix(prefix) => msg.text().is_some_and(|t| t.starts_with(prefix.as_str())),
             Self::TextRegex(re) => msg.text().is_some_and(|t| re.is_match(t)),
             Self::EventKey(key) => msg.event().and_then(|ev| ev.key()) == Some(key.as_str()),
+            Self::EventKeyRegex(re) => msg
+                .event()
+                .and_then(|ev| ev.key())
+                .is_some_and(|k| re.is_match(k)),
+            Self::QrScene(scene) => {
+                let key = msg.event().and_then(|ev| ev.key()).unwrap_or_default();
+                match msg.header.event.as_deref() {
+                    Some("subscribe") => key.strip_prefix("qrscene_") == Some(scene.as_str()),
+                    Some("SCAN") => key == scene,
+                    _ => false,
+                }
+            }
         }
     }
 
@@ -94,7 +109,8 @@ impl Filter {
                 t.starts_with(p.as_str())
             }
             (Self::TextRegex(a), Self::TextRegex(b)) => a.as_str() == b.as_str(),
-            (Self::EventKey(a), Self::EventKey(b)) => a == b,
+            (Self::EventKey(a), Self::EventKey(b)) | (Self::QrScene(a), Self::QrScene(b)) => a == b,
+            (Self::EventKeyRegex(a), Self::EventKeyRegex(b)) => a.as_str() == b.as_str(),
             _ => false,
         }
     }
@@ -143,9 +159,34 @@ impl<S: Clone + Send + Sync + 'static> Router<S> {
 
     /// Runs `handler` for text messages matching `pattern`; a bad pattern stops the start-up.
     #[must_use]
-    pub fn text_regex<A>(mut self, pattern: &str, handler: impl Handler<A, S>) -> Self {
+    pub fn text_regex<A>(self, pattern: &str, handler: impl Handler<A, S>) -> Self {
+        self.regex(pattern, Filter::TextRegex, "text_regex", handler)
+    }
+
+    /// Runs `handler` for events whose `EventKey` matches `pattern` (`^ORDER_\d+$` for a menu
+    /// of orders); a bad pattern stops the start-up.
+    #[must_use]
+    pub fn event_key_regex<A>(self, pattern: &str, handler: impl Handler<A, S>) -> Self {
+        self.regex(pattern, Filter::EventKeyRegex, "event_key_regex", handler)
+    }
+
+    /// Runs `handler` when a QR code of `scene` is scanned: a follow through it (`subscribe`,
+    /// `EventKey` `qrscene_<scene>`) and a follower's scan (`SCAN`, `EventKey` `<scene>`).
+    /// Take [`Event`](crate::prelude::Event) (or [`Incoming`]) to receive both.
+    #[must_use]
+    pub fn qr_scene<A>(self, scene: impl Into<String>, handler: impl Handler<A, S>) -> Self {
+        self.push(Filter::QrScene(scene.into()), "qr_scene", handler)
+    }
+
+    fn regex<A>(
+        mut self,
+        pattern: &str,
+        filter: fn(Regex) -> Filter,
+        how: &str,
+        handler: impl Handler<A, S>,
+    ) -> Self {
         match Regex::new(pattern) {
-            Ok(re) => self.push(Filter::TextRegex(re), "text_regex", handler),
+            Ok(re) => self.push(filter(re), how, handler),
             Err(err) => {
                 let n = self.routes.len() + 1;
                 self.problems

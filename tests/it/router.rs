@@ -178,3 +178,63 @@ fn narrower_routes_first_and_other_types_are_accepted() {
         assert!(router.check().is_ok(), "{router:?}: {:?}", router.check());
     }
 }
+
+async fn order(click: Click) -> String {
+    format!("order {}", click.event_key)
+}
+
+async fn scene(ev: Event) -> String {
+    format!("scene via {:?}", ev.key())
+}
+
+#[actix_web::test]
+async fn an_event_key_regex_takes_the_keys_it_matches() {
+    let router = Router::new()
+        .event_key_regex(r"^ORDER_\d+$", order)
+        .on(any_event);
+    let bot = TestBot::new(router);
+    let answer = bot.send(&event("CLICK", "ORDER_42")).await;
+    assert_eq!(answer.text(), Some("order ORDER_42"));
+    for other in ["ORDER_", "ORDER_4x", "MENU_1"] {
+        let answer = bot.send(&event("CLICK", other)).await;
+        assert_eq!(answer.text(), Some("some event"), "{other}");
+    }
+}
+
+#[test]
+fn a_bad_event_key_regex_stops_the_bot_naming_the_pattern() {
+    let router = Router::new().event_key_regex("[", order);
+    let err = Bot::new(&testing::config(), router)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("bad regex") && err.contains('['), "{err}");
+}
+
+#[actix_web::test]
+async fn a_qr_scene_route_takes_a_follow_through_the_scene_and_a_scan_of_it() {
+    let router = Router::new().qr_scene("shop_7", scene).on(any_event);
+    let bot = TestBot::new(router);
+    let follow = bot.send(&event("subscribe", "qrscene_shop_7")).await;
+    assert_eq!(follow.text(), Some(r#"scene via Some("qrscene_shop_7")"#));
+    let scan = bot.send(&event("SCAN", "shop_7")).await;
+    assert_eq!(scan.text(), Some(r#"scene via Some("shop_7")"#));
+    for (kind, key) in [
+        ("subscribe", "qrscene_shop_8"),
+        ("SCAN", "shop_77"),
+        ("SCAN", "qrscene_shop_7"),
+        ("subscribe", "shop_7"),
+        ("CLICK", "shop_7"),
+    ] {
+        let other = bot.send(&event(kind, key)).await;
+        assert_eq!(other.text(), Some("some event"), "{kind} {key}");
+    }
+}
+
+#[test]
+fn the_same_qr_scene_twice_stops_the_bot() {
+    let router = Router::new().qr_scene("a", scene).qr_scene("a", scene);
+    let err = Bot::new(&testing::config(), router)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("route 2"), "{err}");
+}
