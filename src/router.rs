@@ -172,7 +172,7 @@ impl<S: Clone + Send + Sync + 'static> Router<S> {
 
     /// Runs `handler` when a QR code of `scene` is scanned: a follow through it (`subscribe`,
     /// `EventKey` `qrscene_<scene>`) and a follower's scan (`SCAN`, `EventKey` `<scene>`).
-    /// Take [`Event`](crate::prelude::Event) (or [`Incoming`]) to receive both.
+    /// Take [`Event`](crate::message::Event) (or [`Incoming`]) to receive both.
     #[must_use]
     pub fn qr_scene<A>(self, scene: impl Into<String>, handler: impl Handler<A, S>) -> Self {
         self.push(Filter::QrScene(scene.into()), "qr_scene", handler)
