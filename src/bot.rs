@@ -263,8 +263,8 @@ impl<S: Clone + Send + Sync + 'static> Bot<S> {
     }
 
     /// The handler of the first route that takes the message, started; `None` when no route
-    /// does. Extractors and the synchronous part of a handler run here, so a panic there is
-    /// caught and logged too.
+    /// does. Extractors and the synchronous part of a handler (and of its middleware) run
+    /// here; a panic there is caught and handed on, to be reported as the handler's own.
     fn route(&self, message: &Arc<Incoming>) -> Option<HandlerFuture> {
         let inner = &self.inner;
         let routed = std::panic::catch_unwind(AssertUnwindSafe(|| {
@@ -272,10 +272,7 @@ impl<S: Clone + Send + Sync + 'static> Bot<S> {
             let ctx = Ctx::new(Arc::clone(message), inner.router.state().clone(), lent);
             inner.router.route(&ctx)
         }));
-        routed.unwrap_or_else(|panic| {
-            let failure = format!("handler panicked: {}", job::panic_message(panic.as_ref()));
-            job::log_failure(&message.header, &failure);
-            None
-        })
+        routed
+            .unwrap_or_else(|panic| Some(Box::pin(async move { std::panic::resume_unwind(panic) })))
     }
 }

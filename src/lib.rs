@@ -111,7 +111,8 @@ pub use ids::{MediaId, MediaKind, MsgId, OpenId};
 pub use media::{LimitError, MediaCache, MediaError};
 pub use reply::Reply;
 pub use router::{
-    Ctx, FromIncoming, Handler, HandlerError, IntoReply, Router, RouterError, Session, SessionState,
+    Ctx, Failure, FromIncoming, Handler, HandlerError, HandlerResult, IntoReply, Next, Router,
+    RouterError, Session, SessionState,
 };
 pub use secret::Secret;
 

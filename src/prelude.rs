@@ -8,4 +8,6 @@ pub use crate::message::{
     ViewMiniprogram, Voice,
 };
 pub use crate::reply::{Article, MediaSource, Reply};
-pub use crate::router::{Ctx, FromIncoming, HandlerError, IntoReply, Router, Session};
+pub use crate::router::{
+    Ctx, Failure, FromIncoming, HandlerError, HandlerResult, IntoReply, Next, Router, Session,
+};

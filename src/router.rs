@@ -7,6 +7,7 @@
 mod context;
 mod extract;
 mod handler;
+mod layer;
 mod session;
 
 use std::any::TypeId;
@@ -18,6 +19,8 @@ pub(crate) use context::Lent;
 pub use extract::{FromIncoming, HandlerError, IntoReply};
 pub use handler::Handler;
 pub(crate) use handler::HandlerFuture;
+use layer::{ErrorHook, Layer};
+pub use layer::{Failure, HandlerResult, Next};
 pub(crate) use session::{BoxFuture, Closing, Opened, Sessions};
 pub use session::{Session, SessionState};
 
@@ -51,6 +54,8 @@ pub struct Router<S = ()> {
     state: S,
     routes: Vec<Route<S>>,
     problems: Vec<String>,
+    /// Answers a failed handler's user (see [`Router::on_error`]).
+    on_error: Option<ErrorHook>,
 }
 
 struct Route<S> {
@@ -60,6 +65,8 @@ struct Route<S> {
     /// The handler's message type (see [`Handler::argument`]).
     argument: TypeId,
     call: ErasedHandler<S>,
+    /// The middleware wrapping it, innermost first (see [`Router::around`]).
+    layers: Vec<Layer<S>>,
 }
 
 /// A handler behind one signature: extract, and start the call if the message fits.
@@ -136,6 +143,7 @@ impl<S: Clone + Send + Sync + 'static> Router<S> {
             state,
             routes: Vec::new(),
             problems: Vec::new(),
+            on_error: None,
         }
     }
 
@@ -226,6 +234,7 @@ impl<S: Clone + Send + Sync + 'static> Router<S> {
             catch_all,
             argument,
             call,
+            layers: Vec::new(),
         });
         self
     }
@@ -262,7 +271,7 @@ impl<S: Clone + Send + Sync + 'static> Router<S> {
         self.routes
             .iter()
             .filter(|route| route.filter.accepts(ctx.message()))
-            .find_map(|route| (route.call)(ctx))
+            .find_map(|route| route.start(ctx))
     }
 }
 

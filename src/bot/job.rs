@@ -13,7 +13,7 @@ use crate::client::{ClientError, SendError};
 use crate::clock::unix_now;
 use crate::message::{Header, Incoming};
 use crate::reply::{MediaSource, Reply, render};
-use crate::router::HandlerFuture;
+use crate::router::{Failure, HandlerFuture};
 
 /// A reply ready to go: resolved media, and its XML.
 #[derive(Debug)]
@@ -32,19 +32,27 @@ pub(crate) type Job = Pin<Box<dyn Future<Output = Option<Ready>> + Send>>;
 
 impl<S: Clone + Send + Sync + 'static> Bot<S> {
     /// Runs the handler, resolves its media and renders the reply. A failure anywhere —
-    /// error, panic, unresolvable media — is logged once and means no reply.
+    /// error, panic, unresolvable media — is logged once, and answered with the router's
+    /// error hook's reply, if it gives one, else not at all (`success`).
     pub(super) async fn run(self, message: Arc<Incoming>, handler: HandlerFuture) -> Option<Ready> {
         let failure = match AssertUnwindSafe(handler).catch_unwind().await {
             Ok(Ok(None)) => return None,
             Ok(Ok(Some(reply))) => match self.make_ready(&message, reply).await {
                 Ok(ready) => return Some(ready),
-                Err(failure) => failure,
+                Err(failure) => Failure::Error(failure),
             },
-            Ok(Err(err)) => format!("handler failed: {err}"),
-            Err(panic) => format!("handler panicked: {}", panic_message(panic.as_ref())),
+            Ok(Err(err)) => Failure::Error(format!("handler failed: {err}")),
+            Err(panic) => Failure::Panic(panic_message(panic.as_ref()).to_owned()),
         };
-        log_failure(&message.header, &failure);
-        None
+        let Some(reply) = self.inner.router.error_reply(&message, &failure) else {
+            log_failure(&message.header, &failure, "success");
+            return None;
+        };
+        log_failure(&message.header, &failure, "the error hook's reply");
+        self.make_ready(&message, reply)
+            .await
+            .inspect_err(|failure| tracing::error!("the error hook's reply: {failure}"))
+            .ok()
     }
 
     async fn make_ready(&self, message: &Incoming, reply: Reply) -> Result<Ready, String> {
@@ -117,12 +125,12 @@ fn names_files(reply: &Reply) -> bool {
         .is_some_and(|(_, media)| matches!(media, MediaSource::File(_)))
 }
 
-/// The error hook: one line with the message's type and id.
-pub(super) fn log_failure(header: &Header, failure: &str) {
+/// One line with the failure, the message's type and id, and what the user got instead.
+fn log_failure(header: &Header, failure: &Failure, answered: &str) {
     tracing::error!(
         msg_type = %header.msg_type,
         msg_id = header.msg_id.as_ref().map(|id| id.as_str()),
-        "{failure}; answered success"
+        "{failure}; answered {answered}"
     );
 }
 

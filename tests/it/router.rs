@@ -238,3 +238,80 @@ fn the_same_qr_scene_twice_stops_the_bot() {
         .to_string();
     assert!(err.contains("route 2"), "{err}");
 }
+
+async fn tag_a(_: Ctx, next: Next) -> HandlerResult {
+    let reply = next.run().await?;
+    Ok(reply.map(|reply| match reply {
+        Reply::Text(text) => Reply::text(format!("a({text})")),
+        other => other,
+    }))
+}
+
+async fn tag_b(_: Ctx, next: Next) -> HandlerResult {
+    let reply = next.run().await?;
+    Ok(reply.map(|reply| match reply {
+        Reply::Text(text) => Reply::text(format!("b({text})")),
+        other => other,
+    }))
+}
+
+#[actix_web::test]
+async fn middleware_wraps_the_routes_above_it_the_last_outermost() {
+    let router = Router::new()
+        .text_exact("hello", exact)
+        .around(tag_a)
+        .text_prefix("say ", prefix)
+        .around(tag_b);
+    let bot = TestBot::new(router);
+    let both = bot.send(&text_message("hello")).await;
+    assert_eq!(both.text(), Some("b(a(exact))"));
+    let outer_only = bot.send(&text_message("say hi")).await;
+    assert_eq!(outer_only.text(), Some("b(prefix say hi)"));
+}
+
+#[actix_web::test]
+async fn middleware_that_does_not_run_next_answers_alone_and_the_handler_never_runs() {
+    let runs = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counted = std::sync::Arc::clone(&runs);
+    let router = Router::with_state(counted)
+        .on(
+            |ctx: Ctx<std::sync::Arc<std::sync::atomic::AtomicUsize>>, _: Text| async move {
+                ctx.state()
+                    .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                "ran"
+            },
+        )
+        .around(|_: Ctx<_>, _: Next| async { "refused" });
+    let bot = TestBot::new(router);
+    assert_eq!(bot.send(&text_message("x")).await.text(), Some("refused"));
+    assert_eq!(runs.load(std::sync::atomic::Ordering::SeqCst), 0);
+}
+
+async fn boom(_: Text) -> String {
+    panic!("boom")
+}
+
+async fn fails(_: Text) -> Result<String, std::io::Error> {
+    Err(std::io::Error::other("disk on fire"))
+}
+
+#[actix_web::test]
+async fn the_error_hook_answers_errors_and_panics_and_may_keep_success() {
+    let router = Router::new()
+        .text_exact("fail", fails)
+        .text_exact("quiet", fails)
+        .on(boom)
+        .on_error(|message, failure| match (message.text(), failure) {
+            (Some("quiet"), _) => None,
+            (_, Failure::Panic(why)) => Some(Reply::text(format!("panic: {why}"))),
+            (_, failure) => Some(Reply::text(format!("error: {failure}"))),
+        });
+    let bot = TestBot::new(router);
+    let error = bot.send(&text_message("fail")).await;
+    assert_eq!(error.text(), Some("error: handler failed: disk on fire"));
+    assert_eq!(
+        bot.send(&text_message("x")).await.text(),
+        Some("panic: boom")
+    );
+    assert!(bot.send(&text_message("quiet")).await.is_success());
+}
