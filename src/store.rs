@@ -84,7 +84,8 @@ pub(crate) trait Store {
 /// What claiming a message across instances found.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum Claimed {
-    /// A reply was waiting for the user (now taken): the answer to this message.
+    /// The message is this instance's, and a reply was waiting for the user (now taken): the
+    /// answer to this message.
     Waiting(String),
     /// The message is this instance's to answer.
     Mine,

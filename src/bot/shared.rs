@@ -37,8 +37,8 @@ pub(super) fn message_name(key: &str) -> String {
 }
 
 impl<S: Clone + Send + Sync + 'static> Bot<S> {
-    /// Claims the message `name` for this instance, unless a reply waits for its sender
-    /// (taken, in the same round trip). A store that fails, or does not answer by the
+    /// Claims the message `name` for this instance, and takes a reply waiting for its sender,
+    /// if any, to answer it with (in the same round trip when none waits). A store that fails, or does not answer by the
     /// deadline, leaves this instance the owner.
     pub(super) async fn claim_across(
         &self,
@@ -86,7 +86,9 @@ impl<S: Clone + Send + Sync + 'static> Bot<S> {
             let deadline = received + Duration::from_millis(bot.config().server.reply_deadline_ms);
             match bot.claim_across(&name, &message.header, deadline).await {
                 Claimed::Waiting(xml) => {
-                    decision.decide(Verdict::Relayed(bot.pending_taken(xml)));
+                    let answer = bot.pending_taken(xml);
+                    decision.decide(Verdict::Relayed(answer.clone()));
+                    bot.publish(&name, &answer).await;
                 }
                 Claimed::Taken => {
                     let answer = bot.answer_elsewhere(&name, received, &message.header).await;

@@ -155,8 +155,9 @@ impl AccountStore {
         renewed.unwrap_or(false)
     }
 
-    /// Takes the reply waiting under `waiting` (if given and there), else claims `message`
-    /// with `value` for `ttl`: one round trip on Redis, the store's own operations elsewhere.
+    /// Claims `message` with `value` for `ttl` and, when it is this instance's, takes the reply
+    /// waiting under `waiting` (if given and there): one round trip on Redis unless a reply
+    /// waits, the store's own operations elsewhere.
     pub(crate) async fn take_or_claim(
         &self,
         waiting: Option<&str>,
@@ -171,14 +172,16 @@ impl AccountStore {
                 .take_or_claim(waiting.as_deref(), &message, value, ttl)
                 .await;
         }
+        if !self.store.put_if_absent(&message, value, ttl).await? {
+            return Ok(Claimed::Taken);
+        }
         if let Some(waiting) = &waiting
             && let Some(reply) = self.store.get(waiting).await?
             && self.store.delete_if(waiting, &reply).await?
         {
             return Ok(Claimed::Waiting(reply));
         }
-        let mine = self.store.put_if_absent(&message, value, ttl).await?;
-        Ok(if mine { Claimed::Mine } else { Claimed::Taken })
+        Ok(Claimed::Mine)
     }
 
     /// The record under `name`; one that does not decode is logged and read as absent.

@@ -120,7 +120,7 @@ impl Link {
         let connect = || {
             let config = ConnectionManagerConfig::new()
                 .set_connection_timeout(Some(COMMAND_TIMEOUT))
-                .set_response_timeout(Some(COMMAND_TIMEOUT))
+                .set_response_timeout(None)
                 .set_number_of_retries(1)
                 .set_min_delay(Duration::from_millis(50))
                 .set_max_delay(COMMAND_TIMEOUT);
