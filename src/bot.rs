@@ -180,27 +180,24 @@ impl<S: Clone + Send + Sync + 'static> Bot<S> {
     /// Answers a message received at `received`: a reply waiting for its user, else route,
     /// claim, run, and race the deadline when the job does not finish at once.
     pub(crate) async fn dispatch_at(&self, message: Arc<Incoming>, received: Instant) -> Answer {
-        let routed = self.route(&message);
+        // The rare paths are boxed: the common one's future stays small.
+        let Some(handler) = self.route(&message) else {
+            // Not routed: a reply waiting for the user is still its answer.
+            let waiting = self.may_have_pending(&message);
+            return match waiting {
+                true => Box::pin(self.take_pending(&message)).await,
+                false => None,
+            }
+            .unwrap_or(Answer::Success);
+        };
         let key = dedup::key(
             &message.header,
             message.event().and_then(|event| event.key()),
         );
         // Named in the store only when other instances share it.
         let shared = (key.as_deref())
-            .filter(|_| routed.is_some() && self.inner.store.is_shared())
+            .filter(|_| self.inner.store.is_shared())
             .map(shared::message_name);
-        // A reply waiting for the user answers this message instead (across instances, the
-        // claim takes it, in the same round trip). The rare paths are boxed: the common
-        // one's future stays small.
-        if shared.is_none()
-            && self.may_have_pending(&message)
-            && let Some(answer) = Box::pin(self.take_pending(&message)).await
-        {
-            return answer;
-        }
-        let Some(handler) = routed else {
-            return Answer::Success;
-        };
         // A repeat drops the handler future unpolled, so the handler never runs again.
         let decision = match key {
             Some(key) => match self.inner.dedup.claim(key) {
@@ -213,6 +210,15 @@ impl<S: Clone + Send + Sync + 'static> Bot<S> {
             },
             None => Decision::alone(),
         };
+        // A reply waiting for the user answers the first delivery of this message instead, and
+        // so its repeats (across instances, the claim takes it).
+        if shared.is_none()
+            && self.may_have_pending(&message)
+            && let Some(answer) = Box::pin(self.take_pending(&message)).await
+        {
+            decision.decide(Verdict::Relayed(answer.clone()));
+            return answer;
+        }
         if let Some(name) = shared {
             let across = self.dispatch_shared(message, handler, decision, name, received);
             return Box::pin(across).await;

@@ -44,15 +44,39 @@ impl<S: Clone + Send + Sync + 'static> Bot<S> {
             Ok(Err(err)) => Failure::Error(format!("handler failed: {err}")),
             Err(panic) => Failure::Panic(panic_message(panic.as_ref()).to_owned()),
         };
-        let Some(reply) = self.inner.router.error_reply(&message, &failure) else {
-            log_failure(&message.header, &failure, "success");
-            return None;
+        let hook = std::panic::catch_unwind(AssertUnwindSafe(|| {
+            self.inner.router.error_reply(&message, &failure)
+        }));
+        let reply = match hook {
+            Ok(Some(reply)) => reply,
+            Ok(None) => {
+                log_failure(&message.header, &failure, "success");
+                return None;
+            }
+            Err(panic) => {
+                let why = panic_message(panic.as_ref());
+                log_failure(
+                    &message.header,
+                    &failure,
+                    &format!("success (the error hook panicked: {why})"),
+                );
+                return None;
+            }
         };
-        log_failure(&message.header, &failure, "the error hook's reply");
-        self.make_ready(&message, reply)
-            .await
-            .inspect_err(|failure| tracing::error!("the error hook's reply: {failure}"))
-            .ok()
+        match self.make_ready(&message, reply).await {
+            Ok(ready) => {
+                log_failure(&message.header, &failure, "the error hook's reply");
+                Some(ready)
+            }
+            Err(unsent) => {
+                log_failure(
+                    &message.header,
+                    &failure,
+                    &format!("success (the error hook's reply: {unsent})"),
+                );
+                None
+            }
+        }
     }
 
     async fn make_ready(&self, message: &Incoming, reply: Reply) -> Result<Ready, String> {

@@ -221,7 +221,8 @@ impl<S: Clone + Send + Sync + 'static> Bot<S> {
             Arbiter::Local(slot) => slot.finished_after_notice(),
             Arbiter::Shared(name) => {
                 let marker = format!("{name}:late");
-                self.put_marker(&marker, FINISHED).await == Ok(false)
+                // A store that fails: keep the reply (a duplicate beats a loss).
+                self.put_marker(&marker, FINISHED).await != Ok(true)
             }
         }
     }

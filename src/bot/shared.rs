@@ -48,7 +48,13 @@ impl<S: Clone + Send + Sync + 'static> Bot<S> {
     ) -> Claimed {
         let store = &self.inner.store;
         let pending = format!("{PENDING}{}", store.instance());
-        let ttl = deadline.saturating_duration_since(Instant::now()) + CLAIM_SLACK;
+        // Under "retries" the owner decides only when its job ends: the claim must outlive
+        // WeChat's last delivery, or another instance would take the message up again.
+        let ttl = if self.holds_late_replies() {
+            Duration::from_secs(self.config().server.dedup_ttl_secs)
+        } else {
+            deadline.saturating_duration_since(Instant::now()) + CLAIM_SLACK
+        };
         let waiting = Self::pending_for(header);
         let claim = store.take_or_claim(waiting.as_deref(), name, &pending, ttl);
         match tokio::time::timeout_at(deadline, claim).await {

@@ -55,12 +55,13 @@ pub(crate) struct Lease {
 }
 
 impl AccountStore {
-    /// Takes the lock `name`, trying again with back-off while someone else holds it; between
-    /// tries `found` may find that the wait is over (what the holder made), which is returned
-    /// instead.
+    /// Takes the lock `name`, trying again with back-off while someone else holds it (for
+    /// `patience` at most, then going ahead without it); between tries `found` may find that
+    /// the wait is over (what the holder made), which is returned instead.
     pub(crate) async fn lock_or<T, Found>(
         &self,
         name: &str,
+        patience: Duration,
         found: impl Fn() -> Found,
     ) -> Result<Lease, T>
     where
@@ -78,7 +79,7 @@ impl AccountStore {
         let mut backoff = Backoff::new(FIRST_POLL, LONGEST_POLL);
         // Ours, or the store is down (then each instance is on its own), or given up on.
         while let Ok(false) = self.put_if_absent(&lease.lock, &lease.owner, LEASE).await {
-            if started.elapsed() >= OWNER_WAIT {
+            if started.elapsed() >= patience {
                 tracing::warn!(
                     name,
                     "store: the lock is held too long; going ahead without it"
@@ -125,7 +126,7 @@ impl AccountStore {
             return filled;
         }
         let current = || async { self.record(name).await.filter(&usable) };
-        let lease = match self.lock_or(name, current).await {
+        let lease = match self.lock_or(name, OWNER_WAIT, current).await {
             Ok(lease) => lease,
             Err(record) => return Ok(record),
         };

@@ -9,6 +9,10 @@ use super::flight::{LEASE, Lease};
 use crate::ids::OpenId;
 use crate::router::{BoxFuture, Closing, Opened, Sessions};
 
+/// How long a user's message waits for the same user's previous one to finish with the
+/// session: longer than WeChat's 15 s of retries, which a slow handler may use in full.
+const TURN_WAIT: Duration = Duration::from_secs(60);
+
 /// One account's sessions.
 #[derive(Debug, Clone)]
 pub(crate) struct SessionStore {
@@ -20,7 +24,10 @@ pub(crate) struct SessionStore {
 /// What the store needs to close a session.
 struct Ticket {
     name: String,
-    lease: Lease,
+    store: AccountStore,
+    /// Released by `close`; if the handler's future is dropped first, by `drop`, so the user's
+    /// next message does not wait out the lease.
+    lease: Option<Lease>,
     /// Renews the lease while the handler runs; aborted when the session closes or is dropped.
     renewal: tokio::task::AbortHandle,
 }
@@ -28,6 +35,12 @@ struct Ticket {
 impl Drop for Ticket {
     fn drop(&mut self) {
         self.renewal.abort();
+        if let (Some(lease), Ok(runtime)) =
+            (self.lease.take(), tokio::runtime::Handle::try_current())
+        {
+            let store = self.store.clone();
+            runtime.spawn(async move { store.release(&lease).await });
+        }
     }
 }
 
@@ -49,7 +62,7 @@ impl Sessions for SessionStore {
             }
             let name = format!("session:{user}:{kind}");
             let nothing = || async { None::<Infallible> };
-            let Ok(lease) = self.store.lock_or(&name, nothing).await;
+            let Ok(lease) = self.store.lock_or(&name, TURN_WAIT, nothing).await;
             let raw = self.store.get(&name).await;
             let (store, lease_copy) = (self.store.clone(), lease.clone());
             let renewal = tokio::spawn(async move {
@@ -61,7 +74,8 @@ impl Sessions for SessionStore {
             .abort_handle();
             let ticket = Ticket {
                 name,
-                lease,
+                store: self.store.clone(),
+                lease: Some(lease),
                 renewal,
             };
             Opened {
@@ -74,7 +88,7 @@ impl Sessions for SessionStore {
     fn close(&self, opened: Opened, closing: Closing) -> BoxFuture<'_, ()> {
         Box::pin(async move {
             // Sessions are off (no ticket): nothing was read, nothing to write.
-            let Ok(ticket) = opened.ticket.downcast::<Ticket>() else {
+            let Ok(mut ticket) = opened.ticket.downcast::<Ticket>() else {
                 return;
             };
             let name = &ticket.name;
@@ -88,7 +102,9 @@ impl Sessions for SessionStore {
                 }
                 (Closing::Remove | Closing::Unchanged, None) => {}
             }
-            self.store.release(&ticket.lease).await;
+            if let Some(lease) = ticket.lease.take() {
+                self.store.release(&lease).await;
+            }
         })
     }
 }

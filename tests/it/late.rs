@@ -130,3 +130,17 @@ async fn typing_shows_once_for_a_slow_handler_and_never_for_a_fast_one() {
         "once, and not for the quick one"
     );
 }
+
+#[actix_web::test]
+async fn a_waiting_reply_answers_one_new_message_and_its_repeats_only() {
+    let bot = retries_bot(&Emulator::start().expect("emulator"));
+    tokio::time::pause();
+    let answers = three_deliveries(&bot, &text_message("slow 20")).await;
+    assert_eq!(answers[2].text(), Some(NOTICE));
+    tokio::time::sleep(Duration::from_secs(10)).await;
+    let next = text_message("ping");
+    assert_eq!(bot.send(&next).await.text(), Some("done 20"));
+    // WeChat delivers that message again: the same answer, and still no pong.
+    assert_eq!(bot.send(&next).await.text(), Some("done 20"));
+    assert_eq!(bot.send(&text_message("ping")).await.text(), Some("pong"));
+}

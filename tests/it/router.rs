@@ -315,3 +315,18 @@ async fn the_error_hook_answers_errors_and_panics_and_may_keep_success() {
     );
     assert!(bot.send(&text_message("quiet")).await.is_success());
 }
+
+#[actix_web::test]
+async fn a_panicking_error_hook_leaves_success_and_the_bot_serving() {
+    let router = Router::new()
+        .text_exact("fail", fails)
+        .on(echo_text)
+        .on_error(|_, _| panic!("the hook itself"));
+    let bot = TestBot::new(router);
+    assert!(bot.send(&text_message("fail")).await.is_success());
+    assert_eq!(bot.send(&text_message("still")).await.text(), Some("still"));
+}
+
+async fn echo_text(text: Text) -> String {
+    text.content
+}

@@ -160,3 +160,44 @@ async fn a_session_expires_after_its_silence() {
         "61 s of silence: a new session"
     );
 }
+
+/// Waits at the gate forever (the test never opens it) with the session open.
+async fn stuck(ctx: Ctx<Gate>, mut tally: Session<Tally>, _: Text) -> String {
+    tally.n += 1;
+    ctx.state().started.add_permits(1);
+    ctx.state().open.acquire().await.expect("open").forget();
+    "never".to_owned()
+}
+
+/// Gives the handler 100 ms.
+async fn impatient(_: Ctx<Gate>, next: Next) -> HandlerResult {
+    match tokio::time::timeout(Duration::from_millis(100), next.run()).await {
+        Ok(result) => result,
+        Err(_) => Ok(Some(Reply::text("timed out"))),
+    }
+}
+
+#[actix_web::test]
+async fn a_session_handler_dropped_midway_releases_the_users_lock() {
+    let gate = Gate {
+        started: Arc::new(Semaphore::new(0)),
+        open: Arc::new(Semaphore::new(0)),
+    };
+    let router = Router::with_state(gate.clone())
+        .text_exact("stuck", stuck)
+        .around(impatient)
+        .on(bump);
+    let bot = TestBot::new(router);
+    assert_eq!(
+        bot.send(&text_message("stuck")).await.text(),
+        Some("timed out")
+    );
+    // The next message takes the lock at once, not after the 10 s lease; and the dropped
+    // handler's change was not saved.
+    gate.open.add_permits(1);
+    let next = tokio::time::timeout(Duration::from_secs(3), bot.send(&text_message("b"))).await;
+    assert_eq!(
+        next.expect("not held up by the lease").text(),
+        Some("tally 1")
+    );
+}
