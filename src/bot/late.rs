@@ -82,6 +82,9 @@ impl<S: Clone + Send + Sync + 'static> Bot<S> {
         let ttl = Duration::from_secs(self.config().session.pending_ttl_secs);
         inner.pending.fetch_add(1, Ordering::Relaxed);
         let name = pending_name(header.from.as_str());
+        if inner.store.get(&name).await.is_some() {
+            tracing::warn!("a late reply replaces an older one still waiting for the same user");
+        }
         inner.store.put(&name, xml, ttl).await;
         tracing::info!(
             msg_type = %header.msg_type,

@@ -144,3 +144,23 @@ async fn a_waiting_reply_answers_one_new_message_and_its_repeats_only() {
     assert_eq!(bot.send(&next).await.text(), Some("done 20"));
     assert_eq!(bot.send(&text_message("ping")).await.text(), Some("pong"));
 }
+
+#[actix_web::test]
+async fn a_send_outside_the_window_or_over_quota_waits_for_the_next_message_too() {
+    for code in [45015, 45047] {
+        let emulator = Emulator::start().expect("emulator");
+        let mut config = config(&emulator);
+        config.server.reply_deadline_ms = 100;
+        let probe = Probe::new();
+        let bot = TestBot::with_config(&config, crate::dedup::router(&probe));
+        emulator.script(
+            "/cgi-bin/message/custom/send",
+            Fault::Errcode(code, "refused".to_owned()),
+        );
+        assert_eq!(bot.send(&text_message("slow x")).await.body, "success");
+        probe.open();
+        assert_eq!(bot.bot().drain(Duration::from_secs(10)).await, 0);
+        let next = bot.send(&text_message("hello")).await;
+        assert_eq!(next.text(), Some("done: slow x"), "{code}: {}", next.body);
+    }
+}
