@@ -70,8 +70,7 @@ impl<S: Clone + Send + Sync + 'static> Bot<S> {
             Answer::Success => SUCCESS.to_owned(),
         };
         let ttl = Duration::from_secs(self.config().server.dedup_ttl_secs);
-        // Nobody waits for it here: retries elsewhere come seconds later.
-        self.inner.store.put_later(name, value, ttl).await;
+        self.inner.store.put(name, &value, ttl).await;
     }
 
     /// Answers a message when instances share the store. The claim and what follows run in a

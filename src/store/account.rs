@@ -133,17 +133,6 @@ impl AccountStore {
         let _ = self.store.put(&self.key(name), value, ttl).await;
     }
 
-    /// Sets `name` for `ttl` without waiting for it where the store can (Redis: pipelined with
-    /// other such writes by a task of its own); elsewhere, as [`AccountStore::put`].
-    pub(crate) async fn put_later(&self, name: &str, value: String, ttl: Duration) {
-        #[cfg(feature = "redis")]
-        if let AnyStore::Redis(redis) = &*self.store {
-            redis.put_later(self.key(name), value, ttl);
-            return;
-        }
-        self.put(name, &value, ttl).await;
-    }
-
     /// Sets `name` unless it holds something; whether it did, or the store's failure.
     pub(crate) async fn put_if_absent(
         &self,

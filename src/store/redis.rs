@@ -3,16 +3,14 @@
 //! (connection, time limits, outages) is [`link`]'s.
 
 mod link;
-mod writer;
 
-use std::sync::{Arc, LazyLock, OnceLock};
+use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 
 use redis::{Script, cmd};
 
 use super::{Claimed, Store, StoreError, clamp};
 use link::Link;
-use writer::{Write, Writer};
 
 /// Removes KEYS[1] if it holds ARGV[1].
 static DELETE_IF: LazyLock<Script> = LazyLock::new(|| {
@@ -31,8 +29,6 @@ static EXPIRE_IF: LazyLock<Script> = LazyLock::new(|| {
 #[derive(Debug)]
 pub(crate) struct Redis {
     link: Arc<Link>,
-    /// Started on the first write nobody waits for.
-    writer: OnceLock<Writer>,
 }
 
 impl Redis {
@@ -42,22 +38,12 @@ impl Redis {
         let client = redis::Client::open(url).map_err(|err| err.to_string())?;
         Ok(Self {
             link: Arc::new(Link::new(client, masked(url))),
-            writer: OnceLock::new(),
         })
     }
 
     /// The URL as logs show it.
     pub(crate) fn shown(&self) -> &str {
         &self.link.shown
-    }
-
-    /// Sets `key` to `value` for `ttl` soon, in a pipeline with other such writes; for writes
-    /// nobody waits for.
-    pub(crate) fn put_later(&self, key: String, value: String, ttl: Duration) {
-        let writer = self
-            .writer
-            .get_or_init(|| Writer::start(Arc::clone(&self.link)));
-        writer.push(Write { key, value, ttl });
     }
 
     /// Connects and pings: `serve` calls it before binding, so a wrong URL stops the start.
