@@ -18,6 +18,7 @@
 //! # });
 //! ```
 
+mod msg;
 mod requests;
 mod response;
 
@@ -30,6 +31,7 @@ use crate::config::Config;
 use crate::endpoint;
 use crate::router::Router;
 
+pub use msg::Msg;
 pub use requests::{
     AES_KEY, config, config_in, encrypted, normalize_create_time, signed, signed_query,
     text_message,
@@ -92,6 +94,11 @@ impl<S: Clone + Send + Sync + 'static> TestBot<S> {
     /// The bot itself.
     pub fn bot(&self) -> &Bot<S> {
         &self.bot
+    }
+
+    /// Delivers `msg` as WeChat does (a signed POST of its XML) and returns the answer.
+    pub async fn deliver(&self, msg: &Msg) -> TestResponse {
+        self.send(&msg.xml()).await
     }
 
     /// Posts `xml` with a valid signature and returns the answer.

@@ -58,5 +58,7 @@ mod router;
 mod session;
 /// `store.backend = "file"`: tokens and media ids outlive a restart.
 mod store;
+/// The test kit's message builders read back as built, and deliver in one line.
+mod testkit;
 /// URL verification (GET with `echostr`).
 mod verify;
