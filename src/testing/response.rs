@@ -1,6 +1,7 @@
 //! What the endpoint answered, its reply XML parsed once.
 
 use crate::config::Config;
+use crate::reply::Article;
 
 use super::normalize_create_time;
 
@@ -78,6 +79,31 @@ impl TestResponse {
         (self.msg_type()? == "text")
             .then(|| self.field("Content"))
             .flatten()
+    }
+
+    /// The `MediaId` of an image, voice or video reply (a music reply's is `ThumbMediaId`).
+    pub fn media_id(&self) -> Option<&str> {
+        match self.msg_type()? {
+            "image" | "voice" | "video" => self.field("MediaId"),
+            "music" => self.field("ThumbMediaId"),
+            _ => None,
+        }
+    }
+
+    /// The articles of a news reply, in order; empty for any other reply.
+    pub fn articles(&self) -> Vec<Article> {
+        if self.msg_type() != Some("news") {
+            return Vec::new();
+        }
+        let column = |name| self.fields(name).into_iter();
+        let cards = column("Title").zip(column("Description"));
+        let links = column("PicUrl").zip(column("Url"));
+        cards
+            .zip(links)
+            .map(|((title, description), (pic_url, url))| {
+                Article::new(title, description, pic_url, url)
+            })
+            .collect()
     }
 
     /// The reply inside an encrypted answer, checked against its `MsgSignature`; `None` when

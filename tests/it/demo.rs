@@ -3,6 +3,7 @@
 //! The upload rows (text `image`, `voice`, `video`, `music`) need the media cache and the API
 //! emulator; they are tested with those, not here.
 
+use wxbot::prelude::Article;
 use wxbot::testing::{TestResponse, text_message};
 
 use crate::common::demo_bot;
@@ -37,15 +38,22 @@ async fn text_news_answers_two_articles() {
     let reply = send(&text_fixture("news")).await;
     assert_eq!(reply.msg_type(), Some("news"), "{}", reply.body);
     assert_eq!(reply.field("ArticleCount"), Some("2"));
-    assert_eq!(reply.fields("Title"), ["First", "Second"]);
-    assert_eq!(reply.fields("Description"), ["One", "Two"]);
     assert_eq!(
-        reply.fields("PicUrl"),
-        ["https://example.com/1.jpg", "https://example.com/2.jpg"]
-    );
-    assert_eq!(
-        reply.fields("Url"),
-        ["https://example.com/1", "https://example.com/2"]
+        reply.articles(),
+        [
+            Article::new(
+                "First",
+                "One",
+                "https://example.com/1.jpg",
+                "https://example.com/1"
+            ),
+            Article::new(
+                "Second",
+                "Two",
+                "https://example.com/2.jpg",
+                "https://example.com/2"
+            ),
+        ]
     );
     assert_eq!(reply.field("ToUserName"), Some("o_fixture_user"));
 }

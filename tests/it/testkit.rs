@@ -112,3 +112,16 @@ async fn a_test_delivers_a_built_message_in_one_line() {
         "a retry: the same reply"
     );
 }
+
+async fn picture(_: Text) -> Reply {
+    Reply::image(MediaId::new("MEDIA_1"))
+}
+
+#[actix_web::test]
+async fn replies_read_back_typed() {
+    let bot = TestBot::new(Router::new().on(picture));
+    let reply = bot.deliver(&Msg::text("x")).await;
+    assert_eq!(reply.media_id(), Some("MEDIA_1"));
+    assert_eq!(reply.text(), None, "not a text reply");
+    assert!(reply.articles().is_empty(), "not news");
+}
