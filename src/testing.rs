@@ -28,6 +28,7 @@ use actix_web::test::{self as actix_test, TestRequest};
 use crate::bot::Bot;
 use crate::callback::CallbackQuery;
 use crate::config::Config;
+use crate::emulator::Emulator;
 use crate::endpoint;
 use crate::router::Router;
 
@@ -69,6 +70,8 @@ macro_rules! fixture {
 #[derive(Debug, Clone)]
 pub struct TestBot<S = ()> {
     bot: Bot<S>,
+    /// The WeChat API it calls, when made with [`TestBot::with_emulator`].
+    emulator: Option<Emulator>,
 }
 
 impl<S: Clone + Send + Sync + 'static> TestBot<S> {
@@ -86,9 +89,41 @@ impl<S: Clone + Send + Sync + 'static> TestBot<S> {
     /// When the configuration or the router is invalid.
     pub fn with_config(config: &Config, router: Router<S>) -> Self {
         match Bot::new(config, router) {
-            Ok(bot) => Self { bot },
+            Ok(bot) => Self {
+                bot,
+                emulator: None,
+            },
             Err(err) => panic!("TestBot: {err}"),
         }
+    }
+
+    /// A bot whose WeChat API is a fresh [`Emulator`] (see [`TestBot::emulator`]): media
+    /// replies upload to it, late replies and `Ctx::api` calls reach it. `tune` adjusts the
+    /// test account's configuration first (`|config| config.media.assets_dir = …`).
+    ///
+    /// # Panics
+    /// When the emulator cannot start, or the configuration or the router is invalid.
+    pub fn with_emulator(router: Router<S>, tune: impl FnOnce(&mut Config)) -> Self {
+        let emulator = Emulator::start().unwrap_or_else(|err| panic!("TestBot: emulator: {err}"));
+        let mut config = config();
+        config.api.base_url = emulator.base_url();
+        config.account.appid = emulator.appid().to_owned();
+        config.account.secret = emulator.secret().into();
+        tune(&mut config);
+        let mut bot = Self::with_config(&config, router);
+        bot.emulator = Some(emulator);
+        bot
+    }
+
+    /// The emulator of [`TestBot::with_emulator`]: its uploads, customer-service messages,
+    /// calls, and faults to script.
+    ///
+    /// # Panics
+    /// When the bot was not made with an emulator.
+    pub fn emulator(&self) -> &Emulator {
+        self.emulator
+            .as_ref()
+            .expect("TestBot::emulator: make the bot with TestBot::with_emulator")
     }
 
     /// The bot itself.

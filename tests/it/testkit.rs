@@ -125,3 +125,18 @@ async fn replies_read_back_typed() {
     assert_eq!(reply.text(), None, "not a text reply");
     assert!(reply.articles().is_empty(), "not news");
 }
+
+async fn demo_image(_: Text) -> Reply {
+    Reply::image("demo.jpg")
+}
+
+#[actix_web::test]
+async fn a_media_handler_is_tested_in_one_line_with_the_emulator() {
+    let bot = TestBot::with_emulator(Router::new().on(demo_image), |config| {
+        config.media.assets_dir = crate::common::ASSETS.into();
+    });
+    let reply = bot.deliver(&Msg::text("image please")).await;
+    let uploads = bot.emulator().uploads();
+    assert_eq!(uploads.len(), 1);
+    assert_eq!(reply.media_id(), Some(uploads[0].media_id.as_str()));
+}
