@@ -140,3 +140,29 @@ async fn a_media_handler_is_tested_in_one_line_with_the_emulator() {
     assert_eq!(uploads.len(), 1);
     assert_eq!(reply.media_id(), Some(uploads[0].media_id.as_str()));
 }
+
+#[actix_web::test]
+async fn wechats_retries_play_out_on_the_paused_clock_in_milliseconds() {
+    let mut config = wxbot::testing::config();
+    config.server.late_reply = wxbot::config::LateReply::Retries;
+    let bot = TestBot::with_config(&config, crate::handlers::router());
+    tokio::time::pause();
+    let started = std::time::Instant::now();
+    let answers = bot.deliver_as_wechat(&Msg::text("slow 12")).await;
+    let texts: Vec<Option<&str>> = answers
+        .iter()
+        .map(|answer| answer.as_ref().and_then(|answer| answer.text()))
+        .collect();
+    assert_eq!(
+        texts,
+        [None, None, Some("done 12")],
+        "given up twice, then the reply"
+    );
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
+    let quick = bot.deliver_as_wechat(&Msg::text("ping")).await;
+    assert_eq!(quick.len(), 1, "answered at once: delivered once");
+}
