@@ -13,8 +13,10 @@
 
 mod common;
 
-// The demo bot, compiled here as in `src/main.rs`, so the bench runs the real routes.
-#[allow(dead_code, unreachable_pub)]
+// The demo bot, compiled here as in `src/main.rs`, so the bench runs the real routes. Benches
+// build with `cfg(test)` but without the test harness: the handlers' test modules keep only
+// their imports.
+#[allow(dead_code, unreachable_pub, unused_imports)]
 #[path = "../handlers/mod.rs"]
 mod handlers;
 

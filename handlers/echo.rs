@@ -34,3 +34,21 @@ pub async fn location(at: Location) -> String {
 pub async fn link(link: Link) -> String {
     format!("link {} {}", link.title, link.url)
 }
+
+#[cfg(test)]
+mod tests {
+    use wxbot::testing::{Msg, TestBot};
+
+    #[actix_web::test]
+    async fn each_kind_comes_back_as_it_was_sent() {
+        let bot = TestBot::new(crate::handlers::router());
+        assert_eq!(bot.deliver(&Msg::text("hello")).await.text(), Some("hello"));
+        assert_eq!(bot.deliver(&Msg::image("m1")).await.media_id(), Some("m1"));
+        let said = bot
+            .deliver(&Msg::voice("v1").with("Recognition", "hi"))
+            .await;
+        assert_eq!(said.text(), Some("you said: hi"));
+        let place = bot.deliver(&Msg::location(23.1, 113.3, 15, "Tower")).await;
+        assert_eq!(place.text(), Some("location 23.1,113.3 scale 15 Tower"));
+    }
+}

@@ -24,3 +24,18 @@ pub async fn news(_: Text) -> Reply {
         ),
     ])
 }
+
+#[cfg(test)]
+mod tests {
+    use wxbot::prelude::*;
+    use wxbot::testing::{Msg, TestBot};
+
+    #[actix_web::test]
+    async fn ping_answers_pong_and_news_two_articles() {
+        let bot = TestBot::new(crate::handlers::router());
+        assert_eq!(bot.deliver(&Msg::text("ping")).await.text(), Some("pong"));
+        let news = bot.deliver(&Msg::text("news")).await;
+        let titles: Vec<String> = news.articles().into_iter().map(|a| a.title).collect();
+        assert_eq!(titles, ["First", "Second"]);
+    }
+}

@@ -28,3 +28,21 @@ pub async fn music(_: Text) -> Reply {
         .hq_music_url("https://example.com/demo.mp3")
         .into()
 }
+
+#[cfg(test)]
+mod tests {
+    use wxbot::testing::{Msg, TestBot};
+
+    #[actix_web::test]
+    async fn image_uploads_the_demo_picture_once_and_replies_with_its_id() {
+        let bot = TestBot::with_emulator(crate::handlers::router(), |config| {
+            config.media.assets_dir = concat!(env!("CARGO_MANIFEST_DIR"), "/assets").into();
+        });
+        let first = bot.deliver(&Msg::text("image")).await;
+        let second = bot.deliver(&Msg::text("image")).await;
+        let uploads = bot.emulator().uploads();
+        assert_eq!(uploads.len(), 1, "uploaded once, reused");
+        assert_eq!(first.media_id(), Some(uploads[0].media_id.as_str()));
+        assert_eq!(second.media_id(), first.media_id());
+    }
+}
