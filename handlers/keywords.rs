@@ -27,7 +27,6 @@ pub async fn news(_: Text) -> Reply {
 
 #[cfg(test)]
 mod tests {
-    use wxbot::prelude::*;
     use wxbot::testing::{Msg, TestBot};
 
     #[actix_web::test]
