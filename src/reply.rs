@@ -5,16 +5,16 @@
 
 mod custom;
 mod render;
+mod source;
 #[cfg(test)]
 mod tests;
-
-use std::path::PathBuf;
 
 pub(crate) use custom::custom_message;
 pub use render::RenderError;
 pub(crate) use render::render;
+pub use source::MediaSource;
 
-use crate::ids::{MediaId, MediaKind};
+use crate::ids::MediaKind;
 
 /// The most articles one news reply may carry.
 pub const MAX_ARTICLES: usize = 8;
@@ -49,55 +49,6 @@ pub enum Reply {
         /// The agent (`name@account`), or any free agent when `None`.
         kf_account: Option<String>,
     },
-}
-
-/// Where a media reply's content comes from.
-///
-/// A [`MediaId`] converts to [`MediaSource::Id`]; a string or a path converts to
-/// [`MediaSource::File`], resolved under `media.assets_dir`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum MediaSource {
-    /// Media WeChat already has.
-    Id(MediaId),
-    /// A local file, uploaded on demand.
-    File(PathBuf),
-}
-
-impl From<MediaId> for MediaSource {
-    fn from(id: MediaId) -> Self {
-        Self::Id(id)
-    }
-}
-
-impl From<&MediaId> for MediaSource {
-    fn from(id: &MediaId) -> Self {
-        Self::Id(id.clone())
-    }
-}
-
-impl From<&str> for MediaSource {
-    fn from(path: &str) -> Self {
-        Self::File(path.into())
-    }
-}
-
-impl From<String> for MediaSource {
-    fn from(path: String) -> Self {
-        Self::File(path.into())
-    }
-}
-
-impl From<PathBuf> for MediaSource {
-    fn from(path: PathBuf) -> Self {
-        Self::File(path)
-    }
-}
-
-impl From<&std::path::Path> for MediaSource {
-    fn from(path: &std::path::Path) -> Self {
-        Self::File(path.to_owned())
-    }
 }
 
 /// A video reply; build it with [`Reply::video`].

@@ -11,6 +11,8 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use serde::Deserialize;
 
+/// Damage anywhere in a ciphertext: the error of the first check it reaches.
+mod damage;
 /// Every way a ciphertext or a key can be wrong, each with its own error.
 mod refusals;
 
