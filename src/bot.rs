@@ -121,7 +121,7 @@ impl<S: Clone + Send + Sync + 'static> Bot<S> {
             media,
             dedup,
             inflight: Arc::default(),
-            pending: AtomicUsize::new(0),
+            pending: AtomicUsize::new(store.left_by_earlier_runs(late::PENDING)),
             store,
             background: OnceLock::new(),
             crypt: config.crypt().map_err(|err| ConfigError {

@@ -26,9 +26,12 @@ const HOLD: Duration = Duration::from_millis(5500);
 /// How long the last delivery waits for a reply that was finished as it gave up.
 const GRACE: Duration = Duration::from_millis(500);
 
+/// The start of the store's names for replies waiting for their users.
+pub(super) const PENDING: &str = "pending:";
+
 /// The store's name for the reply waiting for `user`.
 fn pending_name(user: &str) -> String {
-    format!("pending:{user}")
+    format!("{PENDING}{user}")
 }
 
 /// Whether a message can carry a passive reply the user sees: a message, or an event the
@@ -41,11 +44,13 @@ fn takes_a_reply(header: &Header) -> bool {
 }
 
 impl<S: Clone + Send + Sync + 'static> Bot<S> {
-    /// Whether a reply may wait for the sender of `message`, who can take it: in memory only
-    /// once this process kept one, so the hot path looks nothing up.
+    /// Whether a reply may wait for the sender of `message`, who can take it. Only with a
+    /// shared store (another instance may have kept it), or once this process kept one or
+    /// found one an earlier run left (file), so the hot path of memory and file looks nothing
+    /// up.
     pub(super) fn may_have_pending(&self, message: &Incoming) -> bool {
         let inner = &self.inner;
-        let possible = inner.store.is_persistent() || inner.pending.load(Ordering::Relaxed) > 0;
+        let possible = inner.store.is_shared() || inner.pending.load(Ordering::Relaxed) > 0;
         possible && takes_a_reply(&message.header)
     }
 

@@ -108,9 +108,13 @@ impl AccountStore {
         }
     }
 
-    /// Whether what is written outlives this process (file, Redis).
-    pub(crate) fn is_persistent(&self) -> bool {
-        !matches!(*self.store, AnyStore::Memory(_))
+    /// How many names starting with `prefix` an earlier run left in a file store, read once
+    /// at start-up (0 for memory, which starts empty, and for Redis, which is not counted).
+    pub(crate) fn left_by_earlier_runs(&self, prefix: &str) -> usize {
+        match &*self.store {
+            AnyStore::File(files) => files.count_prefixed(&self.key(prefix)),
+            _ => 0,
+        }
     }
 
     /// This instance's id: random per start, named by its claims and locks.

@@ -58,19 +58,24 @@ impl Files {
         })
     }
 
+    /// How many keys starting with `prefix` have a file (expired ones included; keys too
+    /// long for a file name of their own are not counted).
+    pub(crate) fn count_prefixed(&self, prefix: &str) -> usize {
+        let Ok(entries) = std::fs::read_dir(&self.dir) else {
+            return 0;
+        };
+        let prefix = escaped(prefix);
+        entries
+            .filter_map(Result::ok)
+            .filter(|entry| entry.file_name().to_string_lossy().starts_with(&prefix))
+            .count()
+    }
+
     /// The file of `key`: letters, digits and `-.:{}` as they are (`wxbot:{wx…}:token.json`),
     /// every other byte as `_` and two hex digits, so distinct keys never share a file; a name
     /// too long for the file system is the key's SHA-1.
     fn file(&self, key: &str) -> PathBuf {
-        let mut name = String::with_capacity(key.len() + 8);
-        for byte in key.bytes() {
-            if byte.is_ascii_alphanumeric() || b"-.:{}".contains(&byte) {
-                name.push(char::from(byte));
-            } else {
-                name.push('_');
-                name.push_str(&super::account::hex(&[byte]));
-            }
-        }
+        let mut name = escaped(key);
         if name.len() > LONGEST_NAME {
             name = super::account::hex(&Sha1::digest(key.as_bytes()));
         }
@@ -126,6 +131,21 @@ impl Files {
     fn locked(&self) -> std::sync::MutexGuard<'_, ()> {
         self.lock.lock().unwrap_or_else(PoisonError::into_inner)
     }
+}
+
+/// `key` as a file name: letters, digits and `-.:{}` as they are, every other byte as `_` and
+/// two hex digits.
+fn escaped(key: &str) -> String {
+    let mut name = String::with_capacity(key.len() + 8);
+    for byte in key.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-.:{}".contains(&byte) {
+            name.push(char::from(byte));
+        } else {
+            name.push('_');
+            name.push_str(&super::account::hex(&[byte]));
+        }
+    }
+    name
 }
 
 impl Store for Files {

@@ -164,3 +164,31 @@ async fn a_send_outside_the_window_or_over_quota_waits_for_the_next_message_too(
         assert_eq!(next.text(), Some("done: slow x"), "{code}: {}", next.body);
     }
 }
+
+#[actix_web::test]
+async fn with_the_file_store_a_waiting_reply_outlives_a_restart() {
+    let emulator = Emulator::start().expect("emulator");
+    let dir = crate::common::TempDir::new("late-file");
+    let mut config = config(&emulator);
+    config.server.reply_deadline_ms = 100;
+    config.store.backend = wxbot::config::Backend::File;
+    config.store.path = dir.0.join("state");
+    let probe = Probe::new();
+    let before = TestBot::with_config(&config, crate::dedup::router(&probe));
+    let unauthorized = Fault::Errcode(48001, "api unauthorized".to_owned());
+    emulator.script("/cgi-bin/message/custom/send", unauthorized);
+    assert_eq!(
+        before.send(&text_message("slow kept")).await.body,
+        "success"
+    );
+    probe.open();
+    assert_eq!(before.bot().drain(Duration::from_secs(10)).await, 0);
+    // A new process over the same folder: it counts the reply left for the user at start-up.
+    let after = TestBot::with_config(&config, crate::dedup::router(&probe));
+    let next = after.send(&text_message("hello")).await;
+    assert_eq!(next.text(), Some("done: slow kept"), "{}", next.body);
+    assert_eq!(
+        after.send(&text_message("hello")).await.text(),
+        Some("hello #2")
+    );
+}
