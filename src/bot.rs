@@ -16,7 +16,6 @@ mod late;
 mod shared;
 
 use std::panic::AssertUnwindSafe;
-use std::sync::atomic::AtomicUsize;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
@@ -63,9 +62,9 @@ struct Inner<S> {
     media: MediaCache,
     dedup: Dedup,
     inflight: Arc<Inflight>,
-    /// Late replies this process kept for their users' next messages (in memory, the only
-    /// reason to look for one).
-    pending: AtomicUsize,
+    /// Late replies waiting for their users' next messages, as far as this process knows (with
+    /// an unshared store, the only reason to look for one).
+    pending: late::Waiting,
     /// The account's store: shared message outcomes, when other instances share it.
     store: AccountStore,
     /// `compatible` and `safe` modes' crypto.
@@ -121,7 +120,10 @@ impl<S: Clone + Send + Sync + 'static> Bot<S> {
             media,
             dedup,
             inflight: Arc::default(),
-            pending: AtomicUsize::new(store.left_by_earlier_runs(late::PENDING)),
+            pending: late::Waiting::left(
+                store.left_by_earlier_runs(late::PENDING),
+                Duration::from_secs(config.session.pending_ttl_secs),
+            ),
             store,
             background: OnceLock::new(),
             crypt: config.crypt().map_err(|err| ConfigError {

@@ -4,7 +4,7 @@
 //! replies that wait in the store for their user's next message, and the typing indicator.
 
 use std::future::Future;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use tokio::time::Instant;
@@ -25,6 +25,48 @@ const HOLD: Duration = Duration::from_millis(5500);
 
 /// How long the last delivery waits for a reply that was finished as it gave up.
 const GRACE: Duration = Duration::from_millis(500);
+
+/// What this process knows of the replies waiting in a store it does not share: how many it
+/// kept (or found at start-up) and not yet handed out, and when the last of them expires. Once
+/// none can be left, the hot path looks nothing up again.
+#[derive(Debug, Default)]
+pub(super) struct Waiting {
+    count: AtomicUsize,
+    /// Unix seconds.
+    until: AtomicU64,
+}
+
+impl Waiting {
+    /// `count` replies an earlier run left, living at most `ttl` from now.
+    pub(super) fn left(count: usize, ttl: Duration) -> Self {
+        let waiting = Self::default();
+        if count > 0 {
+            waiting.count.store(count, Ordering::Relaxed);
+            waiting
+                .until
+                .store(unix_now() + ttl.as_secs(), Ordering::Relaxed);
+        }
+        waiting
+    }
+
+    /// Whether a reply may still wait.
+    fn may_hold(&self) -> bool {
+        self.count.load(Ordering::Relaxed) > 0 && unix_now() < self.until.load(Ordering::Relaxed)
+    }
+
+    /// One more reply waits, for `ttl`.
+    fn kept(&self, ttl: Duration) {
+        self.count.fetch_add(1, Ordering::Relaxed);
+        self.until
+            .fetch_max(unix_now() + ttl.as_secs(), Ordering::Relaxed);
+    }
+
+    /// One reply was handed out (saturating: another process may have kept it).
+    fn taken(&self) {
+        let _ =
+            (self.count).fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1));
+    }
+}
 
 /// The start of the store's names for replies waiting for their users.
 pub(super) const PENDING: &str = "pending:";
@@ -50,7 +92,7 @@ impl<S: Clone + Send + Sync + 'static> Bot<S> {
     /// up.
     pub(super) fn may_have_pending(&self, message: &Incoming) -> bool {
         let inner = &self.inner;
-        let possible = inner.store.is_shared() || inner.pending.load(Ordering::Relaxed) > 0;
+        let possible = inner.store.is_shared() || inner.pending.may_hold();
         possible && takes_a_reply(&message.header)
     }
 
@@ -68,9 +110,7 @@ impl<S: Clone + Send + Sync + 'static> Bot<S> {
 
     /// A waiting reply was taken: it is this message's answer.
     pub(super) fn pending_taken(&self, xml: String) -> Answer {
-        // Saturating: another process may have kept it.
-        let _ = (self.inner.pending)
-            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1));
+        self.inner.pending.taken();
         tracing::info!("a late reply went out as the answer to the user's next message");
         Answer::Reply(xml)
     }
@@ -85,10 +125,11 @@ impl<S: Clone + Send + Sync + 'static> Bot<S> {
     pub(super) async fn keep_pending(&self, header: &Header, xml: &str) {
         let inner = &self.inner;
         let ttl = Duration::from_secs(self.config().session.pending_ttl_secs);
-        inner.pending.fetch_add(1, Ordering::Relaxed);
         let name = pending_name(header.from.as_str());
         if inner.store.get(&name).await.is_some() {
             tracing::warn!("a late reply replaces an older one still waiting for the same user");
+        } else {
+            inner.pending.kept(ttl);
         }
         inner.store.put(&name, xml, ttl).await;
         tracing::info!(
