@@ -129,7 +129,13 @@ impl AccountStore {
 
     /// The value under `name`; a store that fails reads as absent.
     pub(crate) async fn get(&self, name: &str) -> Option<String> {
-        self.store.get(&self.key(name)).await.ok().flatten()
+        self.try_get(name).await.ok().flatten()
+    }
+
+    /// The value under `name`, or the store's failure (for callers that must not take a
+    /// failed read for "nothing there").
+    pub(crate) async fn try_get(&self, name: &str) -> Result<Option<String>, StoreError> {
+        self.store.get(&self.key(name)).await
     }
 
     /// Sets `name` for `ttl`; a store that fails keeps nothing (the backend logged it).

@@ -24,6 +24,8 @@ pub(crate) struct SessionStore {
 /// What the store needs to close a session.
 struct Ticket {
     name: String,
+    /// The state could not be read: it must not be overwritten.
+    unread: bool,
     store: AccountStore,
     /// Released by `close`; if the handler's future is dropped first, by `drop`, so the user's
     /// next message does not wait out the lease.
@@ -63,7 +65,12 @@ impl Sessions for SessionStore {
             let name = format!("session:{user}:{kind}");
             let nothing = || async { None::<Infallible> };
             let Ok(lease) = self.store.lock_or(&name, TURN_WAIT, nothing).await;
-            let raw = self.store.get(&name).await;
+            // A failed read is not an empty session: the handler gets the default, but
+            // nothing is written back over the state the store may still hold.
+            let (raw, unread) = match self.store.try_get(&name).await {
+                Ok(raw) => (raw, false),
+                Err(_) => (None, true),
+            };
             let (store, lease_copy) = (self.store.clone(), lease.clone());
             let renewal = tokio::spawn(async move {
                 loop {
@@ -74,6 +81,7 @@ impl Sessions for SessionStore {
             .abort_handle();
             let ticket = Ticket {
                 name,
+                unread,
                 store: self.store.clone(),
                 lease: Some(lease),
                 renewal,
@@ -93,6 +101,9 @@ impl Sessions for SessionStore {
             };
             let name = &ticket.name;
             match (closing, opened.raw) {
+                _ if ticket.unread => {
+                    tracing::warn!(name, "session: the store could not be read; not saved");
+                }
                 (Closing::Save(value), _) => self.store.put(name, &value, self.ttl).await,
                 (Closing::Remove, Some(raw)) => {
                     self.store.delete_if(name, &raw).await;

@@ -201,3 +201,25 @@ async fn a_session_handler_dropped_midway_releases_the_users_lock() {
         Some("tally 1")
     );
 }
+
+#[actix_web::test]
+async fn a_session_the_store_cannot_read_is_not_written_over() {
+    let redis = RedisServer::start();
+    let config = shared(wxbot::testing::config(), &redis);
+    let key = format!(
+        "wxbot:{{{}}}:session:o_a:{}",
+        config.account.appid,
+        std::any::type_name::<Steps>()
+    );
+    // Not a string: GET fails, as a read can fail while the state is still there.
+    redis.command(&["HSET", &key, "kept", "yes"]);
+    let bot = TestBot::with_config(&config, Router::new().on(step));
+    let answer = bot.send(&from("o_a", "a")).await;
+    assert_eq!(answer.text(), Some("a"), "the handler ran on the default");
+    let kind = redis.command(&["TYPE", &key]).text();
+    assert_eq!(
+        kind.as_deref(),
+        Some("hash"),
+        "what the store held is untouched"
+    );
+}
