@@ -1,13 +1,19 @@
-//! The `wxbot` command line: `serve [--config FILE]` and `dev` (the playground).
+//! The command line of every bot: `serve [--config FILE]` and `dev` (the playground), named
+//! and versioned after the bot's own crate ([`App`]); the `wxbot` binary adds `new`.
+
+mod app;
+mod scaffold;
+
+pub use app::App;
 
 use std::future::Future;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
 use actix_web::middleware::{Condition, from_fn};
-use actix_web::{App, HttpResponse, HttpServer, web};
-use clap::{Parser, Subcommand};
+use actix_web::{HttpResponse, HttpServer, web};
+use clap::{CommandFactory as _, FromArgMatches as _, Parser, Subcommand};
 
 use crate::bot::Bot;
 use crate::config::Config;
@@ -16,9 +22,9 @@ use crate::logs;
 use crate::router::Router;
 use crate::shutdown::shutdown_signal;
 
-/// A WeChat Official Account bot.
+/// The commands every bot has; `about`, name and version come from its [`App`] at run time.
 #[derive(Debug, Parser)]
-#[command(name = "wxbot", version, about, long_about = None)]
+#[command(name = "wxbot")]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -26,7 +32,7 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Serve the callback endpoint with the bot built from handlers/.
+    /// Serve the bot's callback endpoint, for WeChat to call.
     Serve {
         /// The config file [default: wxbot.toml in the working directory, when it exists].
         #[arg(long, value_name = "FILE")]
@@ -34,7 +40,8 @@ enum Command {
     },
     /// Run the local playground: the bot, a WeChat API emulator and a chat page.
     Dev {
-        /// The config file [default: wxbot.toml when it exists, else a made-up dev account].
+        /// The config file [default: wxbot.toml when it exists; a made-up account fills
+        /// what it leaves out].
         #[arg(long, value_name = "FILE")]
         config: Option<PathBuf>,
         /// The port on 127.0.0.1; 0 picks a free one.
@@ -46,40 +53,66 @@ enum Command {
     },
 }
 
-/// Runs the command line with the bot's router; `main.rs` is one call to this.
-///
-/// Exit status: 0 after a clean shutdown, 2 for a usage or configuration error or a store
-/// that cannot be reached (before binding), 1 when the server cannot bind or fails.
-pub fn main<S: Clone + Send + Sync + 'static>(router: fn() -> Router<S>) -> ExitCode {
-    let cli = Cli::parse();
+/// Runs the command line for `app`, with the bot `router` builds (see [`App::run`]).
+pub(crate) fn main<S: Clone + Send + Sync + 'static>(
+    app: &App,
+    router: fn() -> Router<S>,
+) -> ExitCode {
+    let matches = command(app).get_matches();
+    if let Some(("new", _)) = matches.subcommand() {
+        return scaffold::main(app, &matches);
+    }
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|err| err.exit());
     logs::init();
     match cli.command {
-        Command::Serve { config } => {
-            let bot = match Config::load(config.as_deref())
-                .map_err(crate::Error::from)
-                .and_then(|config| Bot::new(&config, router()))
-            {
-                Ok(bot) => bot,
-                Err(err) => {
-                    logs::err(format_args!("wxbot: {err}"));
-                    return ExitCode::from(2);
-                }
-            };
-            let system = actix_web::rt::System::new();
-            if let Err(err) = system.block_on(bot.connect()) {
-                logs::err(format_args!("wxbot: {err}"));
-                return ExitCode::from(2);
-            }
-            match system.block_on(serve(bot)) {
-                Ok(()) => ExitCode::SUCCESS,
-                Err(err) => {
-                    logs::err(format_args!("wxbot: server: {err}"));
-                    ExitCode::FAILURE
-                }
-            }
-        }
+        Command::Serve { config } => serve_command(app, config.as_deref(), router),
         Command::Dev { config, port, open } => {
-            crate::dev::main(router, config.as_deref(), port, open)
+            crate::dev::main(app, router, config.as_deref(), port, open)
+        }
+    }
+}
+
+/// The command line as `app` shows it: its name, version and about; `new` when it scaffolds.
+fn command(app: &App) -> clap::Command {
+    let mut command = Cli::command();
+    if app.scaffolding {
+        command = scaffold::New::augment_subcommands(command);
+    }
+    // After the subcommands: the derive gives the parent command an `about` of its own.
+    command
+        .name(app.name)
+        .bin_name(app.name)
+        .version(app.version)
+        .about(app.about)
+}
+
+/// `serve`: loads and checks everything before binding, then serves until stopped.
+fn serve_command<S: Clone + Send + Sync + 'static>(
+    app: &App,
+    config: Option<&Path>,
+    router: fn() -> Router<S>,
+) -> ExitCode {
+    let name = app.name;
+    let bot = match Config::load(config)
+        .map_err(crate::Error::from)
+        .and_then(|config| Bot::new(&config, router()))
+    {
+        Ok(bot) => bot,
+        Err(err) => {
+            logs::err(format_args!("{name}: {err}"));
+            return ExitCode::from(2);
+        }
+    };
+    let system = actix_web::rt::System::new();
+    if let Err(err) = system.block_on(bot.connect()) {
+        logs::err(format_args!("{name}: {err}"));
+        return ExitCode::from(2);
+    }
+    match system.block_on(serve(bot)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            logs::err(format_args!("{name}: server: {err}"));
+            ExitCode::FAILURE
         }
     }
 }
@@ -101,7 +134,7 @@ pub(crate) async fn serve_until<S: Clone + Send + Sync + 'static>(
     let factory = bot.clone();
     let server = HttpServer::new(move || {
         // The endpoint logs its own requests; other paths get a logged 404.
-        App::new()
+        actix_web::App::new()
             .configure(endpoint::configure(factory.clone()))
             .default_service(web::route().to(HttpResponse::NotFound).wrap(Condition::new(
                 endpoint::logging(),
@@ -136,4 +169,36 @@ pub(crate) async fn serve_until<S: Clone + Send + Sync + 'static>(
         tracing::warn!(abandoned, "late replies abandoned at shutdown");
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{App, command};
+
+    #[test]
+    fn a_bot_has_its_own_name_version_and_help() {
+        let app = App::new("tea-shop", "1.2.3").about("Tea for the account's followers");
+        let mut cli = command(&app);
+        assert_eq!(cli.render_version(), "tea-shop 1.2.3\n");
+        let help = cli.render_help().to_string();
+        assert!(
+            help.starts_with("Tea for the account's followers"),
+            "{help}"
+        );
+        assert!(help.contains("Usage: tea-shop <COMMAND>"), "{help}");
+        assert!(!help.contains("wxbot"), "{help}");
+        // `new` is the wxbot binary's alone.
+        assert!(cli.find_subcommand("new").is_none());
+        let scaffolding = command(&app.with_new_command());
+        assert!(scaffolding.find_subcommand("new").is_some());
+    }
+
+    #[test]
+    fn an_empty_description_keeps_the_default_about() {
+        let help = command(&App::new("bot", "0.1.0").about(" ")).render_help();
+        assert!(
+            help.to_string()
+                .starts_with("A WeChat Official Account bot")
+        );
+    }
 }

@@ -9,62 +9,11 @@
 //!
 //! ## Quick start
 //!
-//! ```no_run
-//! use wxbot::prelude::*;
+//! A whole bot, `examples/echo.rs`:
 //!
-//! async fn pong(_: Text) -> &'static str { "pong" }
-//! async fn echo(text: Text) -> String { text.content }
+#![doc = concat!("```no_run\n", include_str!("../examples/echo.rs"), "```")]
 //!
-//! fn main() -> std::process::ExitCode {
-//!     wxbot::run(|| Router::new().text_exact("ping", pong).on(echo))
-//! }
-//! ```
-//!
-//! ## Writing handlers
-//!
-//! A handler is `async fn(M) -> R` or `async fn(Ctx<S>, M) -> R`. The argument type `M`
-//! ([`FromIncoming`]) selects the messages it runs for: [`message::Text`],
-//! [`message::Image`], [`message::Click`], … or [`message::Incoming`] for every message.
-//! The return type `R` ([`IntoReply`]) is a [`Reply`], a `String` or `&'static str` (text),
-//! `()` or `None` (`success`), or a `Result` whose error is logged and answered `success`.
-//! Routes are tried in order and the first match wins; a route that can never run (after a
-//! catch-all, or hidden by a wider route on the same type), or a bad regex, stops the bot at
-//! start-up ([`RouterError`]).
-//!
-//! ## Media replies
-//!
-//! `Reply::image("cat.jpg")` names a file under `media.assets_dir`; the [`MediaCache`]
-//! uploads it on first use (checked against the upload limits first), reuses the `media_id`
-//! while it lives and uploads again before it expires, one upload however many requests ask.
-//! A [`MediaId`] is used as it is. Handlers reach the API through [`Ctx::api`]
-//! ([`Client`]: download, customer-service sends, typing).
-//!
-//! ## Errors and the 5-second rule
-//!
-//! Once a message has parsed, WeChat always gets 200: a handler error or panic is logged and
-//! answered `success`, so WeChat neither retries nor shows the user an error. A repeated
-//! delivery never runs the handler again: it gets the first delivery's reply. A reply not
-//! ready by `server.reply_deadline_ms` is answered `success` and sent through the
-//! customer-service API when ready, exactly once.
-//!
-//! ## Testing your bot
-//!
-//! [`testing::TestBot`] drives the HTTP endpoint itself, in process, with signed (or, in safe
-//! mode, encrypted) requests; [`emulator::Emulator`] is a real local server playing the WeChat
-//! API, with scripted failures. `wxbot dev` ([`dev`]) puts the bot, the emulator and a chat
-//! page in one process.
-//!
-//! ## Configuration
-//!
-//! [`Config`]: `wxbot.toml`, overridden by `WXBOT_<SECTION>__<KEY>` variables; `account.mode`
-//! selects plain, compatible or safe ([`crypto`]) message encryption.
-
-//!
-//! ## Features
-//!
-//! All on by default: `cli` ([`run`]: the `serve` and `dev` commands), `dev` (the playground),
-//! `emulator` (a local WeChat API), `testing` (the test kit). An app that mounts the endpoint
-//! in its own server needs none of them (`default-features = false`).
+#![doc = include_str!("guide.md")]
 
 // Public namespaces: what a bot author names by path.
 pub mod config;
@@ -103,7 +52,7 @@ mod xml;
 pub use bot::{Answer, Bot};
 pub use callback::{CallbackError, CallbackQuery, Handled};
 #[cfg(feature = "cli")]
-pub use cli::main as run;
+pub use cli::App;
 pub use client::{ApiError, Client, ClientError, Downloaded, SendError, Uploaded};
 pub use config::{Config, ConfigError};
 pub use error::{Error, Result};

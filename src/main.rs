@@ -1,4 +1,5 @@
-//! The `wxbot` binary: the command line around the demo bot in `handlers/`.
+//! The `wxbot` binary: the command line around the demo bot in `handlers/`, and `wxbot new`,
+//! which writes a crate for a bot of one's own.
 
 // Handlers are written as a library would be (`pub`), though only this binary sees them.
 #[allow(unreachable_pub)]
@@ -6,5 +7,11 @@
 mod handlers;
 
 fn main() -> std::process::ExitCode {
-    wxbot::run(handlers::router)
+    wxbot::app!()
+        .title("wxbot demo")
+        .suggest([
+            "ping", "news", "image", "voice", "video", "music", "count", "slow 7",
+        ])
+        .with_new_command()
+        .run(handlers::router)
 }

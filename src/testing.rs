@@ -48,8 +48,10 @@ pub const TIMESTAMP: &str = "1700000000";
 /// The nonce [`signed_query`] signs.
 pub const NONCE: &str = "abc123";
 
-/// Expands to the text of `tests/fixtures/<path>` of the crate being tested, read at compile
-/// time: `wxbot::fixture!("inbound/text.xml")`.
+/// Expands to the text of `tests/fixtures/<path>` in the calling crate (your bot's own
+/// recorded messages, not wxbot's), read at compile time: `wxbot::fixture!("inbound/x.xml")`.
+/// A missing file is a compile error naming the path. Most tests need no fixture: [`Msg`]
+/// builds any message as WeChat sends it.
 #[macro_export]
 macro_rules! fixture {
     ($path:literal) => {

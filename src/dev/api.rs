@@ -218,6 +218,8 @@ fn account_json(shared: &Shared) -> Value {
 pub(super) async fn info(shared: Data<Shared>) -> HttpResponse {
     HttpResponse::Ok().json(json!({
         "account": ACCOUNT,
+        "title": shared.title,
+        "suggestions": shared.suggestions,
         "appid": shared.appid,
         "callback": shared.callback_path,
         "api": shared.emulator.base_url(),

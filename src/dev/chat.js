@@ -234,6 +234,7 @@ async function loadInfo() {
   settings.deadlineMs = info.reply_deadline_ms;
   $('account-kind').value = info.account_kind;
   showLateReply();
+  showTitle(info.title, info.suggestions);
   const list = $('info');
   const rows = [
     ['callback', `POST ${info.callback}`],
@@ -245,6 +246,20 @@ async function loadInfo() {
     ['delivery', `${info.cutoff_ms / 1000} s cut-off, ${info.deliveries} deliveries`],
   ];
   for (const [term, value] of rows) list.append(el('dt', '', term), el('dd', '', value));
+}
+
+// The bot's name on the chat bar, and the messages it suggests: a click puts one in the box.
+function showTitle(title, suggestions) {
+  $('account').textContent = title;
+  document.title = `${title} · wxbot playground`;
+  const line = $('suggest');
+  for (const text of suggestions) {
+    const chip = el('button', 'chip', text);
+    chip.type = 'button';
+    chip.addEventListener('click', () => { $('text').value = text; $('text').focus(); });
+    line.append(chip, ' ');
+  }
+  line.hidden = suggestions.length === 0;
 }
 
 $('mode').addEventListener('change', () => {

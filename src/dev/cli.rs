@@ -6,6 +6,7 @@ use std::path::Path;
 use std::process::{Command, ExitCode, Stdio};
 
 use super::playground::{Options, Playground};
+use crate::cli::App;
 use crate::config::{Config, ConfigError};
 use crate::error::Error;
 use crate::router::Router;
@@ -14,6 +15,7 @@ use crate::shutdown::shutdown_signal;
 /// `wxbot dev`: starts the playground, prints `playground on http://127.0.0.1:PORT/` as the
 /// first stdout line, optionally opens a browser, and runs until Ctrl-C or SIGTERM.
 pub(crate) fn main<S: Clone + Send + Sync + 'static>(
+    app: &App,
     router: fn() -> Router<S>,
     file: Option<&Path>,
     port: u16,
@@ -22,16 +24,19 @@ pub(crate) fn main<S: Clone + Send + Sync + 'static>(
     let config = match dev_config(file) {
         Ok(config) => config,
         Err(err) => {
-            crate::logs::err(format_args!("wxbot: {err}"));
+            crate::logs::err(format_args!("{}: {err}", app.name()));
             return ExitCode::from(2);
         }
     };
-    let options = Options::default().port(port);
+    let options = Options::default()
+        .port(port)
+        .title(app.title.clone())
+        .suggest(app.suggestions.clone());
     actix_web::rt::System::new().block_on(async move {
         let playground = match Playground::start(config, router(), &options) {
             Ok(playground) => playground,
             Err(err) => {
-                crate::logs::err(format_args!("wxbot: {err}"));
+                crate::logs::err(format_args!("{}: {err}", app.name()));
                 // As `serve`: configuration mistakes are 2, a failure to bind is 1.
                 return match err {
                     Error::Io(_) => ExitCode::FAILURE,
@@ -40,7 +45,7 @@ pub(crate) fn main<S: Clone + Send + Sync + 'static>(
             }
         };
         if let Err(err) = announce(&playground) {
-            crate::logs::err(format_args!("wxbot: stdout: {err}"));
+            crate::logs::err(format_args!("{}: stdout: {err}", app.name()));
             return ExitCode::FAILURE;
         }
         if open {
@@ -53,16 +58,13 @@ pub(crate) fn main<S: Clone + Send + Sync + 'static>(
     })
 }
 
-/// The configuration `wxbot dev` starts from: `file`, else `wxbot.toml` when it exists (both
-/// validated, as `serve` reads them), else the defaults, where the account
-/// [`Playground::start`] makes up fills what is missing. The `WXBOT_…` variables apply to all
-/// three (`WXBOT_SERVER__LATE_REPLY=retries wxbot dev`).
+/// The configuration `wxbot dev` starts from: `file`, else `wxbot.toml` when it exists, else
+/// the defaults. It is not checked here: [`Playground::start`] fills in a made-up account
+/// where it has none (a new bot's `wxbot.toml` names none) and then checks the whole, as
+/// `serve` would. The `WXBOT_…` variables apply to all three
+/// (`WXBOT_SERVER__LATE_REPLY=retries wxbot dev`).
 pub(crate) fn dev_config(file: Option<&Path>) -> Result<Config, ConfigError> {
-    match file {
-        Some(path) => Config::load(Some(path)),
-        None if Path::new("wxbot.toml").is_file() => Config::load(None),
-        None => Config::read(None),
-    }
+    Config::read(file)
 }
 
 /// The first stdout line is the page's URL (tests and scripts read it, then may stop

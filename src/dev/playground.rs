@@ -28,6 +28,10 @@ pub struct Options {
     pub cutoff: Duration,
     /// How many times one message is delivered at most.
     pub deliveries: u32,
+    /// The account's name on the page's chat bar.
+    pub title: String,
+    /// Messages the page suggests trying.
+    pub suggestions: Vec<String>,
 }
 
 impl Default for Options {
@@ -37,6 +41,8 @@ impl Default for Options {
             port: DEFAULT_PORT,
             cutoff: emulator::CUTOFF,
             deliveries: emulator::DELIVERIES,
+            title: "wxbot".to_owned(),
+            suggestions: Vec::new(),
         }
     }
 }
@@ -60,6 +66,20 @@ impl Options {
     #[must_use]
     pub fn deliveries(mut self, deliveries: u32) -> Self {
         self.deliveries = deliveries;
+        self
+    }
+
+    /// Sets the account's name on the chat bar.
+    #[must_use]
+    pub fn title(mut self, title: impl Into<String>) -> Self {
+        self.title = title.into();
+        self
+    }
+
+    /// Sets the messages the page suggests trying.
+    #[must_use]
+    pub fn suggest(mut self, messages: Vec<String>) -> Self {
+        self.suggestions = messages;
         self
     }
 }
@@ -120,7 +140,13 @@ impl Playground {
         let base = format!("http://{}", listener.local_addr()?);
         let callback_url = format!("{base}{}", config.server.path);
         let pusher = pusher(&config, &callback_url, options);
-        let shared = Shared::new(&config, emulator.clone(), pusher, key_made_up);
+        let shared = Shared::new(
+            &config,
+            emulator.clone(),
+            pusher,
+            key_made_up,
+            (options.title.clone(), options.suggestions.clone()),
+        );
         let hub = shared.hub();
         let server = server::run(listener, shared, bot)?;
         let handle = server.handle();

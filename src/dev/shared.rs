@@ -39,6 +39,9 @@ pub(super) struct Shared {
     pub(super) reply_deadline_ms: u64,
     /// The `ThumbMediaId` of uploaded videos.
     pub(super) video_thumb: String,
+    /// The account's name on the chat bar, and the messages the page suggests.
+    pub(super) title: String,
+    pub(super) suggestions: Vec<String>,
     hub: Arc<Hub>,
     msg_ids: AtomicU64,
 }
@@ -49,6 +52,7 @@ impl Shared {
         emulator: Emulator,
         pusher: Pusher,
         key_made_up: bool,
+        (title, suggestions): (String, Vec<String>),
     ) -> web::Data<Self> {
         let video_thumb = emulator.put_media(
             MediaKind::Thumb,
@@ -70,6 +74,8 @@ impl Shared {
             late_reply: config.server.late_reply,
             reply_deadline_ms: config.server.reply_deadline_ms,
             video_thumb,
+            title,
+            suggestions,
             hub: Arc::new(Hub::default()),
             msg_ids: AtomicU64::new(first_id),
         })

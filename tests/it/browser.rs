@@ -16,10 +16,11 @@ use fantoccini::elements::Element;
 use fantoccini::error::CmdError;
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::json;
-use wxbot::dev::Playground;
+use wxbot::dev::{Options, Playground};
 use wxbot::emulator::AccountKind;
 
-use crate::common::{TempDir, demo_playground, local_client};
+use crate::common::{TempDir, local_client};
+use crate::handlers;
 
 /// The flags this machine needs (its network is closed: no background traffic, no QUIC).
 const FLAGS: &[&str] = &[
@@ -42,7 +43,12 @@ type Outcome = Result<(), Box<dyn std::error::Error>>;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_page_chats_with_the_demo_bot() {
-    let playground = demo_playground(wxbot::testing::config());
+    let options = Options::default()
+        .port(0)
+        .title("Tea shop")
+        .suggest(vec!["ping".to_owned(), "news".to_owned()]);
+    let playground = Playground::start(wxbot::testing::config(), handlers::router(), &options)
+        .expect("playground");
     let driver = Driver::start();
     let browser = driver.connect().await;
     let outcome = chat(&browser, &playground).await;
@@ -57,10 +63,18 @@ async fn chat(browser: &Client, playground: &Playground) -> Outcome {
     browser.goto(playground.url()).await?;
     wait_for(browser, Locator::Id("text")).await?;
 
+    // The bot's own name on the chat bar; a suggestion fills the box.
+    wait_for(
+        browser,
+        Locator::XPath("//h1[@id='account'][text()='Tea shop']"),
+    )
+    .await?;
     from_panel(browser, Locator::Id("ev-subscribe")).await?;
     bot_text(browser, "welcome").await?;
 
-    say(browser, "ping").await?;
+    let chip = Locator::XPath("//p[@id='suggest']/button[text()='ping']");
+    wait_for(browser, chip).await?.click().await?;
+    browser.find(Locator::Id("send")).await?.click().await?;
     bot_text(browser, "pong").await?;
 
     say(browser, "image").await?;

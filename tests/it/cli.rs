@@ -47,11 +47,19 @@ fn help_lists_serve_and_every_subcommand_has_help() {
     let help = wxbot(&dir.0, &["--help"], &[]);
     assert!(help.status.success());
     let commands = subcommands(&String::from_utf8_lossy(&help.stdout));
-    assert_eq!(commands, ["serve", "dev"], "the commands of src/cli.rs");
+    assert_eq!(
+        commands,
+        ["serve", "dev", "new"],
+        "the commands of src/cli.rs"
+    );
     // What each command's own help must name: its usage line and every option it takes.
     let options: &[(&str, &[&str])] = &[
         ("serve", &["--config <FILE>"]),
         ("dev", &["--config <FILE>", "--port <PORT>", "--open"]),
+        (
+            "new",
+            &["<PATH>", "--wxbot-path <DIR>", "--wxbot-git <URL>"],
+        ),
     ];
     for command in &commands {
         let own = wxbot(&dir.0, &[command, "--help"], &[]);

@@ -31,7 +31,8 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("callback", &["callback"]),
     ("endpoint", &["endpoint"]),
     ("testing", &["testing"]),
-    ("top", &["cli", "dev", "prelude", "lib", "main"]),
+    // `app!` and `run!` are the command line's macros, exported at the crate's root.
+    ("top", &["cli", "app", "run", "dev", "prelude", "lib", "main"]),
 ];
 
 /// The emulator plays WeChat: below it in the table sit only things WeChat has too (XML,

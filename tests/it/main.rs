@@ -54,6 +54,8 @@ mod redis_server;
 mod reply;
 /// Routes: kinds, events, keys, text filters, first match wins, start-up refusals.
 mod router;
+/// `wxbot new`: the crate it writes, what it refuses.
+mod scaffold;
 /// `Session<T>`: per-user state in every store, serialized per user, reset when undecodable.
 mod session;
 /// `store.backend = "file"`: tokens and media ids outlive a restart.
