@@ -2,7 +2,9 @@
 //! session. The "model" here only says how much it remembers; put your model's call there.
 //! `forget` clears the conversation.
 //!
-//! Run: `cargo run --example chat -- dev` (the playground), or `-- serve` with an account.
+//! Run: `cargo run --example chat -- dev` (the playground, no account needed), or
+//! `cargo run --example chat -- serve` on your account.
+//! Test: `cargo test --example chat`.
 
 use std::collections::VecDeque;
 
@@ -57,7 +59,7 @@ fn router() -> Router {
 }
 
 fn main() -> std::process::ExitCode {
-    wxbot::run(router)
+    wxbot::run!(router)
 }
 
 #[cfg(test)]

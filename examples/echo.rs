@@ -1,6 +1,7 @@
 //! The smallest bot: `ping` → `pong`, any other text echoed back.
 //!
-//! Run: `WXBOT_ACCOUNT__TOKEN=yourtoken cargo run --example echo -- serve`
+//! Run: `cargo run --example echo -- dev` (the playground, no account needed), or
+//! `WXBOT_ACCOUNT__TOKEN=yourtoken cargo run --example echo -- serve` on your account.
 
 use wxbot::prelude::*;
 
@@ -13,5 +14,5 @@ async fn echo(text: Text) -> String {
 }
 
 fn main() -> std::process::ExitCode {
-    wxbot::run(|| Router::new().text_exact("ping", pong).on(echo))
+    wxbot::run!(|| Router::new().text_exact("ping", pong).on(echo))
 }

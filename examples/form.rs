@@ -1,7 +1,9 @@
 //! A form over several messages, kept in the user's session: `signup` asks for a name, then
 //! an age, then confirms. `cancel` starts over at any step.
 //!
-//! Run: `cargo run --example form -- dev` (the playground), or `-- serve` with an account.
+//! Run: `cargo run --example form -- dev` (the playground, no account needed), or
+//! `cargo run --example form -- serve` on your account.
+//! Test: `cargo test --example form`.
 
 use serde::{Deserialize, Serialize};
 use wxbot::prelude::*;
@@ -56,7 +58,7 @@ fn router() -> Router {
 }
 
 fn main() -> std::process::ExitCode {
-    wxbot::run(router)
+    wxbot::run!(router)
 }
 
 #[cfg(test)]

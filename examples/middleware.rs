@@ -1,7 +1,9 @@
 //! Middleware and the error hook: admin-only commands by openid, a per-user rate limit,
 //! every handler timed, and "sorry, try again" instead of silence when a handler fails.
 //!
-//! Run: `cargo run --example middleware -- dev` (the playground), or `-- serve` with an account.
+//! Run: `cargo run --example middleware -- dev` (the playground, no account needed), or
+//! `cargo run --example middleware -- serve` on your account.
+//! Test: `cargo test --example middleware`.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -84,7 +86,7 @@ fn router() -> Router<Limits> {
 }
 
 fn main() -> std::process::ExitCode {
-    wxbot::run(router)
+    wxbot::run!(router)
 }
 
 #[cfg(test)]
