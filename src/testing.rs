@@ -21,13 +21,14 @@
 mod msg;
 mod requests;
 mod response;
+mod sealed;
 
 use actix_web::App;
 use actix_web::test::{self as actix_test, TestRequest};
 
 use crate::bot::Bot;
 use crate::callback::CallbackQuery;
-use crate::config::Config;
+use crate::config::{Config, Mode};
 use crate::emulator::Emulator;
 use crate::endpoint;
 use crate::router::Router;
@@ -90,6 +91,16 @@ impl<S: Clone + Send + Sync + 'static> TestBot<S> {
         Self::with_config(&config(), router)
     }
 
+    /// A bot on [`config_in`]`(mode)`: in `safe` and `compatible` mode,
+    /// [`deliver`](Self::deliver) encrypts and signs each message as WeChat does and opens
+    /// the sealed reply, so a test reads it as in plain mode.
+    ///
+    /// # Panics
+    /// When the router has configuration mistakes.
+    pub fn in_mode(mode: Mode, router: Router<S>) -> Self {
+        Self::with_config(&config_in(mode), router)
+    }
+
     /// A bot on a given configuration.
     ///
     /// # Panics
@@ -138,9 +149,23 @@ impl<S: Clone + Send + Sync + 'static> TestBot<S> {
         &self.bot
     }
 
-    /// Delivers `msg` as WeChat does (a signed POST of its XML) and returns the answer.
+    /// Delivers `msg` as WeChat does for the account's mode and returns the answer: a signed
+    /// POST of its XML in `plain` mode; in `safe` mode its ciphertext alone, in `compatible`
+    /// mode its XML with the ciphertext added, and the sealed reply opened (`success` and
+    /// refusals stay as answered).
+    ///
+    /// # Panics
+    /// In `safe` or `compatible` mode, when the bot answers a reply that is not sealed for its
+    /// account: WeChat could not read it.
     pub async fn deliver(&self, msg: &Msg) -> TestResponse {
-        self.send(&msg.xml()).await
+        let config = self.bot.config();
+        let mode = config.account.mode;
+        if mode == Mode::Plain {
+            return self.send(&msg.xml()).await;
+        }
+        let (query, body) = sealed::request(config, mode, &msg.xml());
+        let answer = self.post(&query, body.as_bytes()).await;
+        sealed::opened(config, answer)
     }
 
     /// Delivers `msg` as WeChat does when answers are slow: a delivery with no answer within

@@ -1,7 +1,15 @@
 //! [`Msg`]: a message or event as WeChat sends it, built in one line, no XML by hand.
+//!
+//! The messages and the common events are built here; the menu's rarer events, job reports,
+//! subscription messages and customer-service sessions in [`events`].
+
+mod events;
+mod field;
 
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
+
+use field::{Field, group, number, push_element, push_field, replace, text};
 
 /// Numbers the messages built here, so each is a new message to the dedupe table.
 static NEXT_ID: AtomicU64 = AtomicU64::new(1_000_000);
@@ -26,11 +34,16 @@ pub struct Msg {
     /// `Event` for events, which carry no `MsgId`.
     event: Option<&'static str>,
     msg_id: Option<u64>,
-    fields: Vec<(&'static str, String)>,
+    fields: Vec<Field>,
 }
 
 impl Msg {
     fn message(msg_type: &'static str, fields: Vec<(&'static str, String)>) -> Self {
+        let fields = fields.into_iter().map(|(name, value)| text(name, value));
+        Self::message_of(msg_type, fields.collect())
+    }
+
+    fn message_of(msg_type: &'static str, fields: Vec<Field>) -> Self {
         Self {
             to: "gh_test_account".to_owned(),
             from: "o_test_user".to_owned(),
@@ -43,6 +56,11 @@ impl Msg {
     }
 
     fn event(event: &'static str, fields: Vec<(&'static str, String)>) -> Self {
+        let fields = fields.into_iter().map(|(name, value)| text(name, value));
+        Self::event_of(event, fields.collect())
+    }
+
+    fn event_of(event: &'static str, fields: Vec<Field>) -> Self {
         // Events are told apart by sender, time, event and key: a new time, a new event.
         let create_time = 1_700_000_000 + NEXT_ID.fetch_add(1, Ordering::Relaxed);
         Self {
@@ -50,7 +68,7 @@ impl Msg {
             event: Some(event),
             msg_id: None,
             create_time,
-            ..Self::message("event", fields)
+            ..Self::message_of("event", fields)
         }
     }
 
@@ -175,13 +193,13 @@ impl Msg {
         self
     }
 
-    /// With one more field, or another value for one it has (`Recognition`, `MenuId`, …).
+    /// With one more field, or another value for one it has, at any depth (`Recognition`,
+    /// `MenuId`, `Poiname`, …): the first of that name.
     #[must_use]
     pub fn with(mut self, name: &'static str, value: impl Into<String>) -> Self {
         let value = value.into();
-        match self.fields.iter_mut().find(|(field, _)| *field == name) {
-            Some((_, old)) => *old = value,
-            None => self.fields.push((name, value)),
+        if let Err(value) = replace(&mut self.fields, name, value) {
+            self.fields.push(text(name, value));
         }
         self
     }
@@ -196,8 +214,8 @@ impl Msg {
         if let Some(event) = self.event {
             push_field(&mut xml, "Event", event);
         }
-        for (name, value) in &self.fields {
-            push_field(&mut xml, name, value);
+        for field in &self.fields {
+            push_element(&mut xml, field);
         }
         if let Some(id) = self.msg_id {
             xml.push_str(&format!("<MsgId>{id}</MsgId>"));
@@ -205,13 +223,6 @@ impl Msg {
         xml.push_str("</xml>");
         xml
     }
-}
-
-/// `<name><![CDATA[value]]></name>`.
-fn push_field(xml: &mut String, name: &str, value: &str) {
-    xml.push_str(&format!("<{name}>"));
-    crate::xml::push_cdata(xml, value);
-    xml.push_str(&format!("</{name}>"));
 }
 
 impl fmt::Display for Msg {

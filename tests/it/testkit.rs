@@ -1,6 +1,9 @@
 //! The test kit's message builders: every `Msg` reads back, through the parser, as the value
-//! it was built from, and a test sends it in one line.
+//! it was built from, and a test sends it in one line, in any mode.
 
+mod events;
+
+use wxbot::config::Mode;
 use wxbot::message::parse;
 use wxbot::prelude::*;
 use wxbot::testing::{Msg, TestBot};
@@ -110,6 +113,46 @@ async fn a_test_delivers_a_built_message_in_one_line() {
         bot.deliver(&msg).await.text(),
         Some("got ping"),
         "a retry: the same reply"
+    );
+}
+
+async fn help(_: Click) -> &'static str {
+    "help"
+}
+
+async fn tests_in(mode: Mode) {
+    let bot = TestBot::in_mode(mode, Router::new().event_key("HELP", help).on(answer));
+    let msg = Msg::text("ping");
+    assert_eq!(bot.deliver(&msg).await.text(), Some("got ping"), "{mode:?}");
+    let retry = bot.deliver(&msg).await;
+    assert_eq!(retry.text(), Some("got ping"), "{mode:?}: a retry");
+    let click = bot.deliver(&Msg::click("HELP").from("o_alice")).await;
+    assert_eq!(click.text(), Some("help"), "{mode:?}");
+    assert_eq!(click.field("ToUserName"), Some("o_alice"), "{mode:?}");
+    let unrouted = bot.deliver(&Msg::click("OTHER")).await;
+    assert!(unrouted.is_success(), "{mode:?}: success stays plain");
+}
+
+#[actix_web::test]
+async fn the_same_tests_pass_in_every_mode_through_deliver() {
+    for mode in [Mode::Plain, Mode::Compatible, Mode::Safe] {
+        tests_in(mode).await;
+    }
+}
+
+#[actix_web::test]
+async fn in_safe_mode_the_answer_deliver_opens_is_really_sealed() {
+    let bot = TestBot::in_mode(Mode::Safe, Router::new().on(answer));
+    let raw = bot.send_encrypted(&Msg::text("secret").xml()).await;
+    assert!(raw.body.contains("<Encrypt>"), "{}", raw.body);
+    assert_eq!(raw.text(), None, "nothing readable outside the envelope");
+    let config = bot.bot().config();
+    let opened = raw.open(config).expect("sealed for the account");
+    assert_eq!(opened.text(), Some("got secret"));
+    let plain = bot.send(&Msg::text("in the clear").xml()).await;
+    assert_eq!(
+        plain.status, 403,
+        "safe mode refuses what deliver would send plain"
     );
 }
 
