@@ -252,6 +252,13 @@ impl Emulator {
         }
     }
 
+    /// The custom menu as `/cgi-bin/menu/get` returns it (`{"button": [...]}`, every button
+    /// with its `sub_button` list), once `/cgi-bin/menu/create` accepted one and until
+    /// `/cgi-bin/menu/delete`.
+    pub fn menu(&self) -> Option<serde_json::Value> {
+        self.state.menu()
+    }
+
     /// Requests for paths or methods the emulator does not know, described as
     /// `"GET /cgi-bin/nope?x=1"`, in order.
     pub fn unexpected(&self) -> Vec<String> {

@@ -1,6 +1,7 @@
 //! The emulator's one actix handler: record the request, play its scripted fault, route it,
 //! check its `access_token`, and answer the token endpoints. Media and customer-service
-//! answers live in `media.rs` and `custom.rs`.
+//! answers live in `media.rs` and `custom.rs`; the platform's (the menu, QR codes, template
+//! and subscription messages, user info) in `api/*.rs`.
 //!
 //! Routing is a plain `match` over one default service rather than actix routes, so every
 //! request, known or not, goes through the same recording and fault path, and an unknown one
@@ -17,6 +18,9 @@ use super::media;
 use super::request::ApiRequest;
 use super::script;
 use super::state::{State, TokenCheck};
+
+// The platform's API families, below this file: each uses the files listed before `api.rs`.
+mod menu;
 
 /// Every request lands here.
 pub(super) async fn entry(req: HttpRequest, body: Bytes, state: Data<State>) -> HttpResponse {
@@ -42,6 +46,9 @@ fn route(state: &State, request: &ApiRequest<'_>) -> Served {
         "/cgi-bin/media/get" if get => authorized(state, request, media::get),
         "/cgi-bin/message/custom/send" if post => authorized(state, request, custom::send),
         "/cgi-bin/message/custom/typing" if post => authorized(state, request, custom::typing),
+        "/cgi-bin/menu/create" if post => authorized(state, request, menu::create),
+        "/cgi-bin/menu/get" if get => authorized(state, request, menu::get),
+        "/cgi-bin/menu/delete" if get => authorized(state, request, menu::delete),
         // The `video_url` of a video's `media/get`: a download URL, no token, as WeChat's CDN.
         path if get && path.starts_with(media::VIDEO_PREFIX) => media::video(state, request),
         _ => Ok(unknown(state, request)),

@@ -1,5 +1,6 @@
 //! What the emulator remembers: the requests it received, issued tokens, stored media, sent
-//! messages and queued faults. Answering requests is `api.rs`'s job.
+//! messages and queued faults; `state/platform.rs` adds the menu, QR codes, notifications and
+//! users. Answering requests is `api.rs`'s job.
 //!
 //! Everything sits behind one `std` mutex that is never held across an `.await`: every
 //! method here is synchronous, and waiting for a send goes through a `Notify`.
@@ -16,6 +17,8 @@ use super::record::{Call, Upload};
 use super::script::{AccountKind, Fault};
 use crate::clock::unix_now;
 use crate::ids::MediaKind;
+
+mod platform;
 
 /// WeChat's `expires_in` for access tokens: two hours.
 const DEFAULT_TOKEN_TTL: u64 = 7200;
@@ -58,6 +61,7 @@ struct Inner {
     /// How many of `sent` `next_sent` has returned.
     sent_taken: usize,
     typing: Vec<Value>,
+    platform: platform::Platform,
 }
 
 impl State {
@@ -76,6 +80,7 @@ impl State {
             sent: Vec::new(),
             sent_taken: 0,
             typing: Vec::new(),
+            platform: platform::Platform::default(),
         };
         Self {
             appid: appid.to_owned(),

@@ -14,6 +14,9 @@ use wxbot::emulator::{AccountKind, Emulator, Fault};
 
 use crate::common::next_sent;
 
+/// The custom menu: create, get, delete, and each rule's errcode.
+mod menu;
+
 const JPEG: &[u8] = b"\xff\xd8\xff\xe0 not really a jpeg, but bytes to round-trip \x00\x01\x02";
 
 /// Waits at most this long for something that should happen at once, so a bug fails the test
