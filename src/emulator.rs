@@ -1,17 +1,23 @@
 //! The WeChat API emulator: a real HTTP server on `127.0.0.1` that answers the API calls
-//! wxbot makes (token, media upload and download, customer-service send, typing) the way
-//! `api.weixin.qq.com` does, for the integration tests and `wxbot dev`.
+//! wxbot makes (token, media upload and download, customer-service send, typing, the
+//! platform's APIs) the way `api.weixin.qq.com` does, for the integration tests and `wxbot dev`.
 //!
 //! It plays the API side only: tokens (`/cgi-bin/token`, `/cgi-bin/stable_token`), temporary
-//! media (`/cgi-bin/media/upload`, `/cgi-bin/media/get`) and customer-service messages
-//! (`/cgi-bin/message/custom/send`, `/cgi-bin/message/custom/typing`). It records every request
-//! so a test can assert counters ([`Emulator::count`]) as well as answers, and it can be
-//! scripted to misbehave ([`Emulator::script`]) so retries and refreshes can be tested over real
-//! HTTP. It plays a verified service account unless told otherwise
-//! ([`Emulator::set_account_kind`]): an unverified subscription account is refused the
-//! customer-service API with 48001, as WeChat refuses it. [`Pusher`] plays WeChat's other
-//! side: it signs callbacks and POSTs them to a bot, delivering again after the 5-second
-//! cut-off, as `wxbot dev` does for its chat page.
+//! media (`/cgi-bin/media/upload`, `/cgi-bin/media/get`), customer-service messages
+//! (`/cgi-bin/message/custom/send`, `/cgi-bin/message/custom/typing`), the custom menu
+//! (`/cgi-bin/menu/create`, `get`, `delete`: [`Emulator::menu`]), QR codes with scenes
+//! (`/cgi-bin/qrcode/create`, `/cgi-bin/showqrcode`: [`Emulator::qr_codes`]), template and
+//! subscription messages (`/cgi-bin/message/template/send`,
+//! `/cgi-bin/message/subscribe/bizsend`: [`Emulator::templates`],
+//! [`Emulator::template_job_finished`]) and user info (`/cgi-bin/user/info`:
+//! [`Emulator::set_user`], [`Emulator::set_following`]), each with WeChat's errcodes. It
+//! records every request so a test can assert counters ([`Emulator::count`]) as well as
+//! answers, and it can be scripted to misbehave ([`Emulator::script`]) so retries and
+//! refreshes can be tested over real HTTP. It plays a verified service account unless told
+//! otherwise ([`Emulator::set_account_kind`]): an unverified subscription account is refused
+//! the customer-service API, user info, QR codes and template messages with 48001, as WeChat
+//! refuses them. [`Pusher`] plays WeChat's other side: it signs callbacks and POSTs them to a
+//! bot, delivering again after the 5-second cut-off, as `wxbot dev` does for its chat page.
 //!
 //! A request the emulator does not know gets HTTP 404 with a JSON body naming it, and lands in
 //! [`Emulator::unexpected`], so a test can fail on it (octocrab's `tests/mock_error.rs`).
@@ -19,15 +25,19 @@
 //! Files, lowest first; each uses only files listed before it (`tests/it/layers.rs` keeps it
 //! so):
 //!
-//! 1. `record.rs`: the [`Call`]s and [`Upload`]s a test reads back.
+//! 1. `record.rs`: the [`Call`]s, [`Upload`]s, [`QrCode`]s and [`Callback`]s a test reads
+//!    back, the [`User`]s it sets.
 //! 2. `multipart.rs`: reads uploads.
 //! 3. `errcode.rs`: WeChat's error answer, which every API function may refuse with.
 //! 4. `script.rs`: the scripted [`Fault`]s, and what each answers; the [`AccountKind`].
-//! 5. `state.rs`: the memory: records, tokens, media, sent messages, queued faults.
+//! 5. `state.rs`: the memory: records, tokens, media, sent messages, queued faults; and
+//!    `state/platform.rs`, the menu, QR codes, notifications and users.
 //! 6. `request.rs`: a request as the API functions see it.
 //! 7. `media.rs`: the temporary media API.
 //! 8. `custom.rs`: the customer-service API.
-//! 9. `api.rs`: the one handler: records, plays faults, routes, answers the token APIs.
+//! 9. `api.rs`: the one handler: records, plays faults, routes, answers the token APIs; the
+//!    platform's APIs below it, `api/user.rs` (and the checks the others share),
+//!    `api/menu.rs`, `api/qrcode.rs`, `api/notify.rs`.
 //! 10. `server.rs`: the actix server on its own thread.
 //! 11. `pushed.rs`: what pushing a message came to ([`Pushed`], each [`Delivery`]).
 //! 12. `push.rs`: the [`Pusher`], WeChat's side of the callback.
@@ -75,7 +85,7 @@ mod state;
 
 pub use push::{CUTOFF, DELIVERIES, Pusher};
 pub use pushed::{Delivery, Pushed};
-pub use record::{Call, Upload};
+pub use record::{Call, Callback, QrCode, Upload, User};
 
 pub use script::{AccountKind, Fault};
 
@@ -252,11 +262,94 @@ impl Emulator {
         }
     }
 
-    /// The custom menu as `/cgi-bin/menu/get` returns it (`{"button": [...]}`, every button
-    /// with its `sub_button` list), once `/cgi-bin/menu/create` accepted one and until
-    /// `/cgi-bin/menu/delete`.
+    /// The custom menu as `/cgi-bin/menu/create` accepted it (`{"button": [...]}`, fields
+    /// WeChat does not know left out; `/cgi-bin/menu/get` adds the empty `sub_button` lists),
+    /// until `/cgi-bin/menu/delete`.
     pub fn menu(&self) -> Option<serde_json::Value> {
         self.state.menu()
+    }
+
+    /// Every QR code `/cgi-bin/qrcode/create` made, in order, expired or not.
+    pub fn qr_codes(&self) -> Vec<QrCode> {
+        self.state.qr_codes()
+    }
+
+    /// The scene of the QR code with `ticket` (a `scene_id` in decimal, or the `scene_str`).
+    pub fn qr_scene(&self, ticket: &str) -> Option<String> {
+        self.state.qr_code(ticket).map(|code| code.scene)
+    }
+
+    /// What `/cgi-bin/user/info` tells of `openid`: as set, else a follower of whom nothing
+    /// else is known (everyone follows unless told otherwise).
+    pub fn user(&self, openid: &str) -> User {
+        self.state.user(openid)
+    }
+
+    /// Sets what `/cgi-bin/user/info` tells of `openid`, whether they follow included.
+    pub fn set_user(&self, openid: &str, user: User) {
+        self.state.set_user(openid, user);
+    }
+
+    /// Makes `openid` follow the account or not. Someone who does not follow is refused
+    /// template messages (43004) and is only `{"subscribe": 0, "openid": …}` to user info.
+    pub fn set_following(&self, openid: &str, following: bool) {
+        self.state.set_following(openid, following);
+    }
+
+    /// Names a template the account has, with its title (which `wxbot dev` shows). Until the
+    /// first is named any non-empty `template_id` is accepted; from then on others get 40037.
+    pub fn add_template(&self, template_id: &str, title: &str) {
+        self.state.add_template(template_id, title);
+    }
+
+    /// The title of a template named by [`add_template`](Self::add_template).
+    pub fn template_title(&self, template_id: &str) -> Option<String> {
+        self.state.template_title(template_id)
+    }
+
+    /// Every accepted template message (its JSON body, with the `msgid` it was answered), in
+    /// order.
+    pub fn templates(&self) -> Vec<serde_json::Value> {
+        self.state.templates()
+    }
+
+    /// The next template message not yet returned by `next_template`, waited for as
+    /// [`next_sent`](Self::next_sent) waits.
+    pub async fn next_template(&self) -> serde_json::Value {
+        loop {
+            let arrived = self.state.sent_arrived();
+            let mut arrived = std::pin::pin!(arrived);
+            // Registered before the check, so a send landing in between still wakes us.
+            arrived.as_mut().enable();
+            if let Some(message) = self.state.take_next_template() {
+                return message;
+            }
+            arrived.await;
+        }
+    }
+
+    /// Every accepted subscription message (`/cgi-bin/message/subscribe/bizsend`'s body, with
+    /// a `msgid`), in order.
+    pub fn subscribe_messages(&self) -> Vec<serde_json::Value> {
+        self.state.subscribe_messages()
+    }
+
+    /// The `TEMPLATESENDJOBFINISH` event WeChat sends `account` (the bot's original id,
+    /// `gh_…`) once the template message `msgid` is delivered, with its `status` (`success`,
+    /// `failed:user block`, `failed: system failed`); `None` for a msgid never answered.
+    pub fn template_job_finished(
+        &self,
+        msgid: u64,
+        account: &str,
+        status: &str,
+    ) -> Option<Callback> {
+        let sent = self.state.templates();
+        let message = sent.iter().find(|message| message["msgid"] == msgid)?;
+        let openid = message["touser"].as_str().unwrap_or_default();
+        let now = crate::clock::unix_now();
+        Some(Callback::template_job_finished(
+            account, openid, msgid, status, now,
+        ))
     }
 
     /// Requests for paths or methods the emulator does not know, described as

@@ -21,6 +21,9 @@ use super::state::{State, TokenCheck};
 
 // The platform's API families, below this file: each uses the files listed before `api.rs`.
 mod menu;
+mod notify;
+mod qrcode;
+mod user;
 
 /// Every request lands here.
 pub(super) async fn entry(req: HttpRequest, body: Bytes, state: Data<State>) -> HttpResponse {
@@ -49,6 +52,14 @@ fn route(state: &State, request: &ApiRequest<'_>) -> Served {
         "/cgi-bin/menu/create" if post => authorized(state, request, menu::create),
         "/cgi-bin/menu/get" if get => authorized(state, request, menu::get),
         "/cgi-bin/menu/delete" if get => authorized(state, request, menu::delete),
+        "/cgi-bin/qrcode/create" if post => authorized(state, request, qrcode::create),
+        // The image: no token, as `mp.weixin.qq.com` serves it.
+        "/cgi-bin/showqrcode" if get => qrcode::show(state, request),
+        "/cgi-bin/message/template/send" if post => authorized(state, request, notify::template),
+        "/cgi-bin/message/subscribe/bizsend" if post => {
+            authorized(state, request, notify::subscribe)
+        }
+        "/cgi-bin/user/info" if get => authorized(state, request, user::info),
         // The `video_url` of a video's `media/get`: a download URL, no token, as WeChat's CDN.
         path if get && path.starts_with(media::VIDEO_PREFIX) => media::video(state, request),
         _ => Ok(unknown(state, request)),

@@ -34,8 +34,9 @@ pub enum Fault {
 /// The kind of account the emulator plays, which decides what it may call (see
 /// [`Emulator::set_account_kind`](super::Emulator::set_account_kind)).
 ///
-/// WeChat lets only verified accounts use the customer-service API; an unverified
-/// subscription account (a personal one) is refused with errcode 48001.
+/// WeChat lets only verified accounts use the customer-service API, user info, QR codes with
+/// scenes and template messages; an unverified subscription account (a personal one) is
+/// refused them with errcode 48001.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum AccountKind {
@@ -64,6 +65,15 @@ impl AccountKind {
     /// The kind named `name` ([`as_str`](Self::as_str)), if there is one.
     pub fn from_name(name: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|kind| kind.as_str() == name)
+    }
+
+    /// Whether the account is verified, which user info, QR codes with scenes and template
+    /// messages need (48001 otherwise).
+    pub fn is_verified(self) -> bool {
+        match self {
+            Self::VerifiedService => true,
+            Self::UnverifiedSubscription => false,
+        }
     }
 
     /// Whether the account may call the customer-service API (send and typing).

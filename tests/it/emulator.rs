@@ -1,6 +1,7 @@
 //! The WeChat API emulator over real HTTP: tokens and their errors, media upload and download,
 //! customer-service sends (refused with 48001 on an unverified subscription account), scripted
-//! faults, and the loud 404 for unknown requests.
+//! faults, and the loud 404 for unknown requests; the platform's APIs (menu, QR codes,
+//! notifications, user info) in `emulator/*.rs`.
 
 use std::io::{Read as _, Write as _};
 use std::net::TcpStream;
@@ -16,6 +17,12 @@ use crate::common::next_sent;
 
 /// The custom menu: create, get, delete, and each rule's errcode.
 mod menu;
+/// Template and subscription messages, and the job-finished event.
+mod notify;
+/// QR codes with scenes, and their image.
+mod qrcode;
+/// User info, and who follows.
+mod user;
 
 const JPEG: &[u8] = b"\xff\xd8\xff\xe0 not really a jpeg, but bytes to round-trip \x00\x01\x02";
 
