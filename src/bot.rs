@@ -13,6 +13,7 @@ mod deadline;
 mod dedup;
 mod job;
 mod late;
+mod ready;
 mod shared;
 
 use std::panic::AssertUnwindSafe;
@@ -28,12 +29,14 @@ use crate::crypto::MsgCrypt;
 use crate::error::Error;
 use crate::media::MediaCache;
 use crate::message::Incoming;
+use crate::metrics::Metrics;
 use crate::router::{Ctx, HandlerFuture, Lent, Router};
 use crate::store::{AccountStore, SessionStore};
 pub use answer::Answer;
 use deadline::{Inflight, Race};
 use dedup::{Claim, Decision, Dedup, Verdict};
 use job::Job;
+pub use ready::NotReady;
 
 /// A bot: the account's settings and its router. Cheap to clone (one `Arc`).
 ///
@@ -130,9 +133,11 @@ impl<S: Clone + Send + Sync + 'static> Bot<S> {
                 problems: vec![format!("account.encoding_aes_key: {err}")],
             })?,
         };
-        Ok(Self {
+        let bot = Self {
             inner: Arc::new(inner),
-        })
+        };
+        bot.warn_about_menu();
+        Ok(bot)
     }
 
     /// Reaches the configured store now rather than on the first message: a Redis that does
@@ -154,6 +159,11 @@ impl<S: Clone + Send + Sync + 'static> Bot<S> {
     /// The account's API client, shared with handlers through [`Ctx::api`](crate::Ctx::api).
     pub fn client(&self) -> &Client {
         &self.inner.client
+    }
+
+    /// The bot's metrics (`GET /metrics`).
+    pub(crate) fn metrics(&self) -> &Metrics {
+        self.inner.store.metrics()
     }
 
     /// The upload-on-demand cache media replies go through.
@@ -184,6 +194,11 @@ impl<S: Clone + Send + Sync + 'static> Bot<S> {
     pub(crate) async fn dispatch_at(&self, message: Arc<Incoming>, received: Instant) -> Answer {
         // The rare paths are boxed: the common one's future stays small.
         let Some(handler) = self.route(&message) else {
+            // A job report no route takes (thousands a second after a big send): counted,
+            // answered at once, no dedupe slot and no task.
+            if let Some(event) = message.event().filter(|event| event.is_job_report()) {
+                self.metrics().bulk_event(event.name());
+            }
             // Not routed: a reply waiting for the user is still its answer.
             let waiting = self.may_have_pending(&message);
             return match waiting {
@@ -205,6 +220,7 @@ impl<S: Clone + Send + Sync + 'static> Bot<S> {
             Some(key) => match self.inner.dedup.claim(key) {
                 Claim::Owner(decision) => decision,
                 Claim::Follower(slot) => {
+                    self.metrics().dedupe_replay();
                     let header = &message.header;
                     let repeat = self.repeat(&slot, shared.as_deref(), received, header);
                     return Box::pin(repeat).await;

@@ -2,6 +2,7 @@
 //! and versioned after the bot's own crate ([`App`]); the `wxbot` binary adds `new`.
 
 mod app;
+mod platform;
 mod scaffold;
 
 pub use app::App;
@@ -16,7 +17,7 @@ use actix_web::{HttpResponse, HttpServer, web};
 use clap::{CommandFactory as _, FromArgMatches as _, Parser, Subcommand};
 
 use crate::bot::Bot;
-use crate::config::Config;
+use crate::config::{Config, LogFormat};
 use crate::endpoint;
 use crate::logs;
 use crate::router::Router;
@@ -51,6 +52,28 @@ enum Command {
         #[arg(long)]
         open: bool,
     },
+    /// Push, show or delete the account's custom menu ([menu] in the config).
+    Menu {
+        #[command(subcommand)]
+        action: platform::MenuAction,
+        /// The config file [default: wxbot.toml in the working directory, when it exists].
+        #[arg(long, value_name = "FILE", global = true)]
+        config: Option<PathBuf>,
+    },
+    /// Create a QR code whose follows and scans carry SCENE (a number or a string), and
+    /// print its image URL.
+    Qr {
+        /// The scene: 1 to 100000 or a string of up to 64 bytes (any 32-bit number with
+        /// --expire).
+        scene: String,
+        /// Make a temporary code living SECS seconds (at most 2592000, 30 days); without
+        /// it, a permanent one.
+        #[arg(long, value_name = "SECS")]
+        expire: Option<u64>,
+        /// The config file [default: wxbot.toml in the working directory, when it exists].
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+    },
 }
 
 /// Runs the command line for `app`, with the bot `router` builds (see [`App::run`]).
@@ -63,12 +86,18 @@ pub(crate) fn main<S: Clone + Send + Sync + 'static>(
         return scaffold::main(app, &matches);
     }
     let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|err| err.exit());
-    logs::init();
+    // Each command starts the log once its configuration says in which format.
     match cli.command {
         Command::Serve { config } => serve_command(app, config.as_deref(), router),
         Command::Dev { config, port, open } => {
             crate::dev::main(app, router, config.as_deref(), port, open)
         }
+        Command::Menu { action, config } => platform::menu(app, action, config.as_deref()),
+        Command::Qr {
+            scene,
+            expire,
+            config,
+        } => platform::qr(app, &scene, expire, config.as_deref()),
     }
 }
 
@@ -93,10 +122,17 @@ fn serve_command<S: Clone + Send + Sync + 'static>(
     router: fn() -> Router<S>,
 ) -> ExitCode {
     let name = app.name;
-    let bot = match Config::load(config)
-        .map_err(crate::Error::from)
-        .and_then(|config| Bot::new(&config, router()))
-    {
+    // Read before the log starts, to know its format; a config that cannot be read is
+    // reported in plain text. `Bot::new` validates it, under the chosen format.
+    let config = match Config::read(config) {
+        Ok(config) => config,
+        Err(err) => {
+            logs::err(format_args!("{name}: {err}"));
+            return ExitCode::from(2);
+        }
+    };
+    init_logs(&config);
+    let bot = match Bot::new(&config, router()) {
         Ok(bot) => bot,
         Err(err) => {
             logs::err(format_args!("{name}: {err}"));
@@ -117,6 +153,14 @@ fn serve_command<S: Clone + Send + Sync + 'static>(
     }
 }
 
+/// Starts the log on stderr in `server.log_format`.
+pub(crate) fn init_logs(config: &Config) {
+    let json = config.server.log_format == LogFormat::Json;
+    logs::init(json);
+    // A number is what a JSON log's readers sum and chart; people read `1.2ms`.
+    endpoint::latency_in_ms(json);
+}
+
 /// Binds `server.bind`, prints `listening on http://ADDR:PORT` as the first stdout line, and
 /// serves until Ctrl-C or SIGTERM (see [`serve_until`]).
 pub(crate) async fn serve<S: Clone + Send + Sync + 'static>(bot: Bot<S>) -> std::io::Result<()> {
@@ -131,11 +175,19 @@ pub(crate) async fn serve_until<S: Clone + Send + Sync + 'static>(
     shutdown: impl Future<Output = ()> + 'static,
 ) -> std::io::Result<()> {
     let addr = bot.config().server.bind_addr()?;
+    let ops = ops_server(&bot)?;
     let factory = bot.clone();
+    // The operator's endpoints sit beside the callback unless they have an address of their own.
+    let ops_here = ops.is_none();
     let server = HttpServer::new(move || {
         // The endpoint logs its own requests; other paths get a logged 404.
         actix_web::App::new()
             .configure(endpoint::configure(factory.clone()))
+            .configure(|cfg| {
+                if ops_here {
+                    endpoint::ops(factory.clone())(cfg);
+                }
+            })
             .default_service(web::route().to(HttpResponse::NotFound).wrap(Condition::new(
                 endpoint::logging(),
                 from_fn(endpoint::log_request),
@@ -149,6 +201,12 @@ pub(crate) async fn serve_until<S: Clone + Send + Sync + 'static>(
     // Scripts read this line and may close the pipe after it: serving goes on regardless.
     logs::out(format_args!("listening on http://{bound}"));
     tracing::info!(%bound, path = %bot.config().server.path, "serving");
+    let ops = ops.map(|(ops, bound)| {
+        logs::out(format_args!("ops on http://{bound}"));
+        let handle = ops.handle();
+        actix_web::rt::spawn(ops);
+        handle
+    });
     let server = server.run();
     let handle = server.handle();
     let limit = Duration::from_secs(bot.config().server.shutdown_timeout_secs);
@@ -161,6 +219,9 @@ pub(crate) async fn serve_until<S: Clone + Send + Sync + 'static>(
         handle.pause().await;
         draining.drain(limit).await;
         handle.stop(true).await;
+        if let Some(ops) = ops {
+            ops.stop(true).await;
+        }
     });
     server.await?;
     // Requests on open connections during the graceful stop may have left late work too.
@@ -169,6 +230,31 @@ pub(crate) async fn serve_until<S: Clone + Send + Sync + 'static>(
         tracing::warn!(abandoned, "late replies abandoned at shutdown");
     }
     Ok(())
+}
+
+/// The server of `/healthz`, `/readyz` and `/metrics` on `server.ops_bind`, bound (with the
+/// address it got), when that is set.
+fn ops_server<S: Clone + Send + Sync + 'static>(
+    bot: &Bot<S>,
+) -> std::io::Result<Option<(actix_web::dev::Server, std::net::SocketAddr)>> {
+    let ops_bind = &bot.config().server.ops_bind;
+    if ops_bind.is_empty() {
+        return Ok(None);
+    }
+    let factory = bot.clone();
+    let server =
+        HttpServer::new(move || actix_web::App::new().configure(endpoint::ops(factory.clone())))
+            .workers(1)
+            .disable_signals()
+            .bind(ops_bind.as_str())
+            .map_err(|err| {
+                std::io::Error::new(
+                    err.kind(),
+                    format!("cannot bind server.ops_bind {ops_bind}: {err}"),
+                )
+            })?;
+    let bound = server.addrs().first().copied();
+    Ok(bound.map(|bound| (server.run(), bound)))
 }
 
 #[cfg(test)]

@@ -8,6 +8,8 @@
 mod custom;
 mod error;
 mod media;
+mod notify;
+mod platform;
 mod token;
 
 use std::sync::{Arc, OnceLock};
@@ -20,6 +22,8 @@ use serde::de::DeserializeOwned;
 pub use custom::SendError;
 pub use error::{ApiError, ClientError};
 pub use media::{Downloaded, Uploaded};
+pub use notify::{Field, MiniProgram, SubscribeMessage, TemplateMessage};
+pub use platform::{MAX_QR_EXPIRE, QrCode, Scene, UserInfo};
 
 use crate::config::{Config, TokenEndpoint};
 use crate::router::Ctx;

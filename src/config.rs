@@ -26,6 +26,9 @@ pub struct Config {
     pub store: StoreConfig,
     /// `[session]`: per-user state, and replies waiting for their user.
     pub session: SessionConfig,
+    /// `[menu]`: the account's custom menu (`wxbot menu push`), checked against WeChat's
+    /// rules by `wxbot::menu::Menu::check`.
+    pub menu: MenuConfig,
 }
 
 /// `[server]`.
@@ -53,7 +56,29 @@ pub struct ServerConfig {
     /// Show "typing…" to the user once a handler has run this long (customer-service API;
     /// 0: never).
     pub typing_after_ms: u64,
+    /// `address:port` for `/healthz`, `/readyz` and `/metrics` alone, off the public port;
+    /// empty: they are served on `bind`, beside the callback.
+    #[serde(deserialize_with = "crate::secret::lenient_string")]
+    pub ops_bind: String,
+    /// How `wxbot serve` writes its log lines on stderr.
+    pub log_format: LogFormat,
 }
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+#[non_exhaustive]
+pub enum LogFormat {
+    /// One line of text per event, for people (`RUST_LOG`'s usual look).
+    #[default]
+    Text,
+    /// One JSON object per line, for log collectors; the access line's fields at the top.
+    Json,
+}
+
+/// The operator's endpoints (health, readiness, metrics): on `server.bind` unless
+/// `server.ops_bind` gives them an address of their own.
+pub const OPS_PATHS: [&str; 3] = ["/healthz", "/readyz", "/metrics"];
 
 /// How a reply not ready by `server.reply_deadline_ms` reaches its user.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -104,6 +129,8 @@ impl Default for ServerConfig {
             shutdown_timeout_secs: 10,
             late_reply: LateReply::CustomerService,
             typing_after_ms: 0,
+            ops_bind: String::new(),
+            log_format: LogFormat::Text,
         }
     }
 }
@@ -263,6 +290,8 @@ pub struct ConfigError {
 }
 
 mod load;
+mod menu;
+pub use menu::{ButtonConfig, MenuConfig};
 #[cfg(test)]
 mod tests;
 mod validate;

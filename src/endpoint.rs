@@ -5,13 +5,10 @@
 //! handler did.
 
 use std::sync::Arc;
-use std::time::Instant;
 
-use actix_web::body::MessageBody;
-use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::StatusCode;
 use actix_web::http::header::{CONTENT_LENGTH, ContentType};
-use actix_web::middleware::{Condition, Next, from_fn};
+use actix_web::middleware::{Condition, from_fn};
 use actix_web::web::{self, Bytes, BytesMut};
 use actix_web::{HttpRequest, HttpResponse, ResponseError};
 use futures_util::StreamExt as _;
@@ -19,6 +16,12 @@ use futures_util::StreamExt as _;
 use crate::bot::{Answer, Bot};
 use crate::callback::{CallbackError, CallbackQuery};
 use crate::message::Incoming;
+
+mod access;
+mod ops;
+
+pub(crate) use access::{latency_in_ms, log_request, logging};
+pub use ops::configure as ops;
 
 impl ResponseError for CallbackError {
     fn status_code(&self) -> StatusCode {
@@ -93,12 +96,17 @@ async fn callback<S: Clone + Send + Sync + 'static>(
     req: &HttpRequest,
     payload: web::Payload,
 ) -> Result<HttpResponse, CallbackError> {
-    let body = read_body(req, payload, bot.config().server.body_limit_bytes).await?;
+    let refused = |err: &CallbackError| bot.metrics().callback("", "", err.status());
+    let limit = bot.config().server.body_limit_bytes;
+    let body = read_body(req, payload, limit).await.inspect_err(refused)?;
     let outcome = bot.callback(query, &body).await.inspect_err(|err| {
+        refused(err);
         if matches!(err, CallbackError::Parse(_)) {
             tracing::debug!(body = %String::from_utf8_lossy(&body), "unparsable body");
         }
     })?;
+    let (msg_type, event) = outcome.message.type_names();
+    bot.metrics().callback(msg_type, event, 200);
     let mut response = match outcome.answer {
         Answer::Reply(xml) => HttpResponse::Ok()
             .content_type(ContentType::xml())
@@ -151,36 +159,3 @@ struct Logged(Arc<Incoming>);
 
 /// Why a request was refused, left on the response for the access log.
 struct Refusal(String);
-
-/// Whether to mount [`log_request`]: decided once, so with `RUST_LOG` above `info` the
-/// access log costs nothing per request.
-pub(crate) fn logging() -> bool {
-    tracing::enabled!(target: "wxbot::endpoint", tracing::Level::INFO)
-}
-
-/// One line per request: method, path, status, latency, MsgType and MsgId where known.
-/// [`configure`] mounts it on the callback; `serve` also on its answer to other paths.
-pub(crate) async fn log_request(
-    req: ServiceRequest,
-    next: Next<impl MessageBody>,
-) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    if !tracing::enabled!(tracing::Level::INFO) {
-        return next.call(req).await;
-    }
-    let start = Instant::now();
-    let method = req.method().clone();
-    let path = req.path().to_owned();
-    let response = next.call(req).await?;
-    let latency = start.elapsed();
-    let status = response.status().as_u16();
-    let extensions = response.response().extensions();
-    let header = extensions.get::<Logged>().map(|logged| &logged.0.header);
-    let msg_type = header.map(|h| h.msg_type.as_str());
-    let msg_id = header.and_then(|h| h.msg_id.as_ref()).map(|id| id.as_str());
-    let refusal = extensions
-        .get::<Refusal>()
-        .map(|refusal| refusal.0.as_str());
-    tracing::info!(%method, path, status, ?latency, msg_type, msg_id, refusal, "request");
-    drop(extensions);
-    Ok(response)
-}

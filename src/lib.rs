@@ -23,8 +23,19 @@ pub mod dev;
 #[cfg(feature = "emulator")]
 pub mod emulator;
 pub mod endpoint;
+pub mod menu;
 pub mod message;
 pub mod prelude;
+
+/// The platform APIs around the bot, called on [`Client`] (in a handler, [`Ctx::api`]):
+/// the custom menu ([`menu`] checks it), QR codes with scenes, template and subscription
+/// messages, user info.
+pub mod platform {
+    pub use crate::client::{
+        Field, MAX_QR_EXPIRE, MiniProgram, QrCode, Scene, SubscribeMessage, TemplateMessage,
+        UserInfo,
+    };
+}
 pub mod reply;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -41,6 +52,7 @@ mod ids;
 #[cfg(feature = "cli")]
 mod logs;
 mod media;
+mod metrics;
 mod router;
 mod secret;
 #[cfg(feature = "cli")]
@@ -49,7 +61,7 @@ mod signature;
 mod store;
 mod xml;
 
-pub use bot::{Answer, Bot};
+pub use bot::{Answer, Bot, NotReady};
 pub use callback::{CallbackError, CallbackQuery, Handled};
 #[cfg(feature = "cli")]
 pub use cli::App;

@@ -83,7 +83,9 @@ impl MediaCache {
     /// The media id for `path` (under `media.assets_dir`) as media of `kind`.
     pub async fn resolve(&self, kind: MediaKind, path: &Path) -> Result<MediaId, MediaError> {
         let inner = &self.inner;
-        match inner.files.warm_hit(kind, path, &inner.config) {
+        let warm = inner.files.warm_hit(kind, path, &inner.config);
+        inner.store.metrics().media_cache(warm.is_some());
+        match warm {
             Some(media_id) => Ok(media_id),
             None => self.resolve_cold(kind, path).await,
         }

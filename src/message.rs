@@ -7,6 +7,8 @@
 mod content;
 mod event;
 mod header;
+#[cfg(test)]
+mod tests;
 
 pub use content::{Coord, Image, Link, Location, Text, Video, Voice};
 pub use event::{
@@ -153,6 +155,22 @@ impl Incoming {
         match &self.kind {
             Kind::Text(text) => Some(&text.content),
             _ => None,
+        }
+    }
+
+    /// The `MsgType` and, for events, the event's name, as labels from a fixed table
+    /// ([`Event::name`]; `"unknown"` for a type this version does not know).
+    pub fn type_names(&self) -> (&'static str, &'static str) {
+        match &self.kind {
+            Kind::Text(_) => ("text", ""),
+            Kind::Image(_) => ("image", ""),
+            Kind::Voice(_) => ("voice", ""),
+            Kind::Video(_) => ("video", ""),
+            Kind::ShortVideo(_) => ("shortvideo", ""),
+            Kind::Location(_) => ("location", ""),
+            Kind::Link(_) => ("link", ""),
+            Kind::Event(event) => ("event", event.name()),
+            Kind::Unknown(_) => ("unknown", ""),
         }
     }
 

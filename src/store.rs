@@ -29,6 +29,19 @@ pub(crate) use account::{AccountStore, TOKEN, media_name};
 pub(crate) use flight::Backoff;
 pub(crate) use session::SessionStore;
 
+/// `name` (a record's name or key, a lock, a file of the file store) as a log line above
+/// `debug` may show it: the openid of a per-user name (`msg:`, `session:`, `pending:`)
+/// replaced by `<user>`.
+pub(crate) fn shown(name: &str) -> String {
+    let mut user_next = false;
+    let segments = name.split(':').map(|segment| {
+        let shown = if user_next { "<user>" } else { segment };
+        user_next = ["msg", "session", "pending"].contains(&segment);
+        shown
+    });
+    segments.collect::<Vec<_>>().join(":")
+}
+
 /// A token or media id as stored, with its times in Unix seconds: readers need its age as
 /// well as its value (a token is refreshed ahead of its expiry).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

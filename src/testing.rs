@@ -223,7 +223,9 @@ impl<S: Clone + Send + Sync + 'static> TestBot<S> {
     pub async fn call(&self, request: TestRequest) -> TestResponse {
         // Built per request, as cheap as a route table: the bot's state is shared, and
         // whether the access log is mounted follows the subscriber of the moment.
-        let app = App::new().configure(endpoint::configure(self.bot.clone()));
+        let app = App::new()
+            .configure(endpoint::configure(self.bot.clone()))
+            .configure(endpoint::ops(self.bot.clone()));
         let app = actix_test::init_service(app).await;
         let response = actix_test::call_service(&app, request.to_request()).await;
         let status = response.status().as_u16();

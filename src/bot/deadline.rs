@@ -14,6 +14,7 @@ use std::time::Duration;
 
 use tokio::sync::Notify;
 use tokio::time::Instant;
+use tracing::Instrument as _;
 
 use super::dedup::{Decision, Verdict};
 use super::job::{Job, Ready};
@@ -23,7 +24,13 @@ use crate::message::Incoming;
 /// Races `job` against `deadline` and decides the message's verdict by whichever comes first.
 /// Returns the reply when it came after the deadline: the caller sends it through customer
 /// service.
-pub(crate) async fn race(mut job: Job, decision: &Decision, deadline: Instant) -> Option<Ready> {
+/// `deferred` runs when the deadline wins (the bot counts it).
+pub(crate) async fn race(
+    mut job: Job,
+    decision: &Decision,
+    deadline: Instant,
+    deferred: impl FnOnce(),
+) -> Option<Ready> {
     tokio::select! {
         biased;
         done = &mut job => {
@@ -32,6 +39,7 @@ pub(crate) async fn race(mut job: Job, decision: &Decision, deadline: Instant) -
         }
         () = tokio::time::sleep_until(deadline) => {
             decision.decide(Verdict::Deferred);
+            deferred();
             job.await
         }
     }
@@ -68,8 +76,9 @@ impl<S: Clone + Send + Sync + 'static> Bot<S> {
                 }
                 let deadline =
                     received + Duration::from_millis(bot.config().server.reply_deadline_ms);
+                let deferred = || bot.metrics().deadline_fallback();
                 tokio::select! {
-                    late = race(job, &decision, deadline) => late,
+                    late = race(job, &decision, deadline, deferred) => late,
                     never = bot.typing_when_slow(&message, received) => match never {},
                 }
             };
@@ -82,8 +91,10 @@ impl<S: Clone + Send + Sync + 'static> Bot<S> {
     }
 
     /// Runs `task` on the runtime `serve` named, which outlives the HTTP workers; else on
-    /// this one.
+    /// this one. The task keeps the caller's span (the request's, with its id), so what it logs, a late
+    /// reply's send among it, is tied to the request that started it.
     pub(super) fn spawn(&self, task: impl Future<Output = ()> + Send + 'static) {
+        let task = task.instrument(tracing::Span::current());
         match self.inner.background.get() {
             Some(runtime) => drop(runtime.spawn(task)),
             None => drop(tokio::spawn(task)),
@@ -176,7 +187,13 @@ mod tests {
             tokio::time::sleep(Duration::from_millis(100)).await;
             Some(ready("quick"))
         });
-        let late = race(job, &decision, Instant::now() + Duration::from_millis(4500)).await;
+        let late = race(
+            job,
+            &decision,
+            Instant::now() + Duration::from_millis(4500),
+            || (),
+        )
+        .await;
         assert!(late.is_none());
         assert_eq!(
             decision.slot().settled().await,
@@ -193,10 +210,9 @@ mod tests {
             tokio::time::sleep(Duration::from_secs(6)).await;
             Some(ready("late"))
         });
-        let racing =
-            tokio::spawn(
-                async move { race(job, &decision, start + Duration::from_millis(4500)).await },
-            );
+        let racing = tokio::spawn(async move {
+            race(job, &decision, start + Duration::from_millis(4500), || ()).await
+        });
         assert_eq!(slot.settled().await, Verdict::Deferred);
         assert_eq!(start.elapsed(), Duration::from_millis(4500));
         let late = racing.await.unwrap().expect("the late reply");
@@ -211,6 +227,7 @@ mod tests {
             Box::pin(async { None }),
             &decision,
             Instant::now() + Duration::from_secs(1),
+            || (),
         )
         .await;
         assert!(late.is_none());

@@ -35,9 +35,23 @@ impl<S: Clone + Send + Sync + 'static> Bot<S> {
     /// error, panic, unresolvable media — is logged once, and answered with the router's
     /// error hook's reply, if it gives one, else not at all (`success`).
     pub(super) async fn run(self, message: Arc<Incoming>, handler: HandlerFuture) -> Option<Ready> {
+        let started = std::time::Instant::now();
+        let ready = self.make(&message, handler).await;
+        let metrics = self.metrics();
+        metrics.handler_time(started.elapsed());
+        metrics.reply(
+            ready
+                .as_ref()
+                .map_or("success", |ready| ready.reply.msg_type()),
+        );
+        ready
+    }
+
+    /// [`Bot::run`]'s work, untimed.
+    async fn make(&self, message: &Incoming, handler: HandlerFuture) -> Option<Ready> {
         let failure = match AssertUnwindSafe(handler).catch_unwind().await {
             Ok(Ok(None)) => return None,
-            Ok(Ok(Some(reply))) => match self.make_ready(&message, reply).await {
+            Ok(Ok(Some(reply))) => match self.make_ready(message, reply).await {
                 Ok(ready) => return Some(ready),
                 Err(failure) => Failure::Error(failure),
             },
@@ -45,7 +59,7 @@ impl<S: Clone + Send + Sync + 'static> Bot<S> {
             Err(panic) => Failure::Panic(panic_message(panic.as_ref()).to_owned()),
         };
         let hook = std::panic::catch_unwind(AssertUnwindSafe(|| {
-            self.inner.router.error_reply(&message, &failure)
+            self.inner.router.error_reply(message, &failure)
         }));
         let reply = match hook {
             Ok(Some(reply)) => reply,
@@ -63,7 +77,7 @@ impl<S: Clone + Send + Sync + 'static> Bot<S> {
                 return None;
             }
         };
-        match self.make_ready(&message, reply).await {
+        match self.make_ready(message, reply).await {
             Ok(ready) => {
                 log_failure(&message.header, &failure, "the error hook's reply");
                 Some(ready)

@@ -211,6 +211,7 @@ impl<S: Clone + Send + Sync + 'static> Bot<S> {
             let late = tokio::time::timeout(GRACE, verdict).await;
             return late.unwrap_or(Answer::Success);
         }
+        self.metrics().deadline_fallback();
         let notice = Reply::text(self.config().session.pending_notice.clone());
         render(header, &notice, unix_now()).map_or(Answer::Success, Answer::Reply)
     }

@@ -97,6 +97,8 @@ impl<S: Clone + Send + Sync + 'static> Bot<S> {
                     bot.publish(&name, &answer).await;
                 }
                 Claimed::Taken => {
+                    // Another instance has (or had) this message: a repeat, across instances.
+                    bot.metrics().dedupe_replay();
                     let answer = bot.answer_elsewhere(&name, received, &message.header).await;
                     decision.decide(Verdict::Relayed(answer));
                 }
@@ -137,7 +139,7 @@ impl<S: Clone + Send + Sync + 'static> Bot<S> {
             Ok(answer) => answer,
             Err(_) => {
                 tracing::warn!(
-                    name,
+                    name = %crate::store::shown(name),
                     "another instance's reply did not come in time; answered success"
                 );
                 Answer::Success

@@ -37,7 +37,13 @@ impl Client {
     /// Sends a customer-service message given as the API's JSON
     /// (`{"touser": …, "msgtype": …, "<msgtype>": {…}}`).
     pub async fn send_custom(&self, message: &serde_json::Value) -> Result<(), ClientError> {
-        self.post_json(super::CUSTOM_SEND, message).await
+        let sent = self.post_json(super::CUSTOM_SEND, message).await;
+        let errcode = match &sent {
+            Ok(()) => Some(0),
+            Err(err) => err.api().map(|api| api.code),
+        };
+        self.inner.store.metrics().customer_service_send(errcode);
+        sent
     }
 
     /// Shows (`true`) or hides the "typing…" indicator to `to`.

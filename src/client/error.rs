@@ -3,6 +3,11 @@
 use std::sync::Arc;
 
 use super::CUSTOM_SEND;
+use super::notify::{SUBSCRIBE_SEND, TEMPLATE_SEND};
+
+/// The calls a user sees: a second one, after a timeout that may have reached WeChat, would
+/// reach them twice.
+const SENDS: [&str; 3] = [CUSTOM_SEND, TEMPLATE_SEND, SUBSCRIBE_SEND];
 
 /// An error answer from the WeChat API: its `errcode` and `errmsg`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -105,7 +110,7 @@ impl ClientError {
             // A request that may have reached WeChat (a timeout after sending) is repeated
             // only where repeating is harmless: a second customer-service send would show
             // the user the reply twice.
-            Self::Http { path, source } => source.is_connect() || path != CUSTOM_SEND,
+            Self::Http { path, source } => source.is_connect() || !SENDS.contains(&path.as_str()),
             // The fetch was retried already.
             Self::Decode { .. } | Self::NoCredentials | Self::Token(_) => false,
         }

@@ -143,7 +143,9 @@ impl Client {
             refused.as_deref() != Some(record.value.as_str()) && outlives_margin(record, unix_now())
         };
         let fetch = async || {
-            let issued = self.request_token(refused.as_deref()).await?;
+            let issued = self.request_token(refused.as_deref()).await;
+            inner.store.metrics().token_fetch(issued.is_ok());
+            let issued = issued?;
             let now = unix_now();
             Ok::<_, ClientError>(Record {
                 value: issued.access_token,

@@ -3,7 +3,7 @@
 
 use std::net::{SocketAddr, ToSocketAddrs};
 
-use super::{Backend, Config, ConfigError, Mode, ServerConfig};
+use super::{Backend, Config, ConfigError, Mode, OPS_PATHS, ServerConfig};
 use crate::crypto::{KeyError, MsgCrypt, decode_key};
 
 impl Config {
@@ -16,6 +16,7 @@ impl Config {
             .map(|(_, problem)| problem.to_owned())
             .collect();
         problems.extend(bind_problem(&self.server.bind));
+        problems.extend(self.server.ops_problem());
         if self.account.mode != Mode::Plain
             && let Err(err) = decode_key(self.account.encoding_aes_key.expose())
         {
@@ -125,32 +126,54 @@ impl ServerConfig {
     }
 }
 
+impl ServerConfig {
+    /// An `ops_bind` that is no address, or, without one, a callback path the operator's
+    /// endpoints would shadow on the shared port.
+    fn ops_problem(&self) -> Option<String> {
+        if !self.ops_bind.is_empty() {
+            return address_problem("server.ops_bind", &self.ops_bind);
+        }
+        OPS_PATHS.contains(&self.path.as_str()).then(|| {
+            format!(
+                "server.path \"{}\" is taken by the health and metrics endpoints: pick another \
+                 path, or serve those on server.ops_bind",
+                self.path
+            )
+        })
+    }
+}
+
 /// Why `bind` is not `address:port`, in words that name the fix. A host name passes: it is
 /// resolved when the server binds (validation does no I/O).
 pub(super) fn bind_problem(bind: &str) -> Option<String> {
+    address_problem("server.bind", bind)
+}
+
+/// [`bind_problem`] for the address under `key`.
+fn address_problem(key: &str, bind: &str) -> Option<String> {
     if bind.parse::<SocketAddr>().is_ok() {
         return None;
     }
     if !bind.is_empty() && bind.bytes().all(|b| b.is_ascii_digit()) {
         return Some(format!(
-            "server.bind \"{bind}\" is a port without an address: write 127.0.0.1:{bind} \
+            "{key} \"{bind}\" is a port without an address: write 127.0.0.1:{bind} \
              (this machine only) or 0.0.0.0:{bind} (every interface)"
         ));
     }
     let Some((host, port)) = bind.rsplit_once(':') else {
         return Some(format!(
-            "server.bind \"{bind}\" has no port: write address:port, e.g. 127.0.0.1:8080"
+            "{key} \"{bind}\" has no port: write address:port, e.g. 127.0.0.1:8080"
         ));
     };
     match port.parse::<u64>() {
         Err(_) => Some(format!(
-            "server.bind \"{bind}\": the port \"{port}\" is not a number"
+            "{key} \"{bind}\": the port \"{port}\" is not a number"
         )),
         Ok(port) if port > u64::from(u16::MAX) => Some(format!(
-            "server.bind \"{bind}\": port {port} is out of range (0 to 65535)"
+            "{key} \"{bind}\": port {port} is out of range (0 to 65535)"
         )),
         Ok(_) if host.is_empty() => Some(format!(
-            "server.bind \"{bind}\" has no address: write 127.0.0.1{bind} or 0.0.0.0{bind}"
+            "{key} \"{bind}\" has no address: write 127.0.0.1{bind} or 0.0.0.0{bind}"
         )),
         Ok(_) => None,
     }

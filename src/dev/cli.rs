@@ -28,6 +28,7 @@ pub(crate) fn main<S: Clone + Send + Sync + 'static>(
             return ExitCode::from(2);
         }
     };
+    crate::cli::init_logs(&config);
     let options = Options::default()
         .port(port)
         .title(app.title.clone())

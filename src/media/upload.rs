@@ -99,7 +99,9 @@ impl MediaCache {
             let client = &self.inner.client;
             let uploaded = client
                 .upload(kind, &filename, content_type, bytes.into())
-                .await?;
+                .await;
+            self.inner.store.metrics().upload(uploaded.is_ok());
+            let uploaded = uploaded?;
             let media_id = uploaded.media_id;
             tracing::info!(%kind, file = %full.display(), %media_id, "uploaded");
             Ok(Record {

@@ -13,6 +13,7 @@ use super::{AnyStore, Claimed, Record, Store, StoreError, file, memory};
 use crate::clock::unix_now;
 use crate::config::{Backend, Config, ConfigError};
 use crate::ids::MediaKind;
+use crate::metrics::Metrics;
 
 /// One account's share of the configured store, opened once by the bot and handed to the API
 /// client (the token), the media cache (ids) and the dispatcher (messages). Cheap to clone.
@@ -23,6 +24,9 @@ pub(crate) struct AccountStore {
     store: Arc<AnyStore>,
     /// This process among those sharing the store: the owner named by its claims and locks.
     instance: Arc<str>,
+    /// The account's metrics: the store counts its failures there, and the client and media
+    /// cache, which hold this store, count theirs.
+    metrics: Metrics,
 }
 
 impl Default for AccountStore {
@@ -46,6 +50,7 @@ impl AccountStore {
             prefix: format!("{prefix}:{{{appid}}}").into(),
             store: Arc::new(store),
             instance: instance.into(),
+            metrics: Metrics::new(),
         }
     }
 
@@ -108,6 +113,28 @@ impl AccountStore {
         }
     }
 
+    /// Whether the shared store answers now: `Some` for Redis, `None` for the others.
+    pub(crate) fn shared_up(&self) -> Option<bool> {
+        match &*self.store {
+            #[cfg(feature = "redis")]
+            AnyStore::Redis(redis) => Some(redis.is_up()),
+            _ => None,
+        }
+    }
+
+    /// The account's metrics.
+    pub(crate) fn metrics(&self) -> &Metrics {
+        &self.metrics
+    }
+
+    /// Counts a failed operation.
+    fn counted<T>(&self, result: Result<T, StoreError>) -> Result<T, StoreError> {
+        if result.is_err() {
+            self.metrics.store_error();
+        }
+        result
+    }
+
     /// How many names starting with `prefix` an earlier run left in a file store, read once
     /// at start-up (0 for memory, which starts empty, and for Redis, which is not counted).
     pub(crate) fn left_by_earlier_runs(&self, prefix: &str) -> usize {
@@ -135,12 +162,12 @@ impl AccountStore {
     /// The value under `name`, or the store's failure (for callers that must not take a
     /// failed read for "nothing there").
     pub(crate) async fn try_get(&self, name: &str) -> Result<Option<String>, StoreError> {
-        self.store.get(&self.key(name)).await
+        self.counted(self.store.get(&self.key(name)).await)
     }
 
     /// Sets `name` for `ttl`; a store that fails keeps nothing (the backend logged it).
     pub(crate) async fn put(&self, name: &str, value: &str, ttl: Duration) {
-        let _ = self.store.put(&self.key(name), value, ttl).await;
+        let _ = self.counted(self.store.put(&self.key(name), value, ttl).await);
     }
 
     /// Sets `name` unless it holds something; whether it did, or the store's failure.
@@ -150,25 +177,36 @@ impl AccountStore {
         value: &str,
         ttl: Duration,
     ) -> Result<bool, StoreError> {
-        self.store.put_if_absent(&self.key(name), value, ttl).await
+        self.counted(self.store.put_if_absent(&self.key(name), value, ttl).await)
     }
 
     /// Removes `name` while it holds `expected`.
     pub(crate) async fn delete_if(&self, name: &str, expected: &str) -> bool {
         let deleted = self.store.delete_if(&self.key(name), expected).await;
-        deleted.unwrap_or(false)
+        self.counted(deleted).unwrap_or(false)
     }
 
     /// Renews `name` for `ttl` while it holds `expected`.
     pub(crate) async fn expire_if(&self, name: &str, expected: &str, ttl: Duration) -> bool {
         let renewed = self.store.expire_if(&self.key(name), expected, ttl).await;
-        renewed.unwrap_or(false)
+        self.counted(renewed).unwrap_or(false)
     }
 
     /// Claims `message` with `value` for `ttl` and, when it is this instance's, takes the reply
     /// waiting under `waiting` (if given and there): one round trip on Redis unless a reply
     /// waits, the store's own operations elsewhere.
     pub(crate) async fn take_or_claim(
+        &self,
+        waiting: Option<&str>,
+        message: &str,
+        value: &str,
+        ttl: Duration,
+    ) -> Result<Claimed, StoreError> {
+        let claimed = self.take_or_claim_keys(waiting, message, value, ttl).await;
+        self.counted(claimed)
+    }
+
+    async fn take_or_claim_keys(
         &self,
         waiting: Option<&str>,
         message: &str,
@@ -225,7 +263,7 @@ impl AccountStore {
 
 fn decode(name: &str, raw: &str) -> Option<Record> {
     serde_json::from_str(raw)
-        .inspect_err(|err| tracing::warn!(name, "store: undecodable record, ignored: {err}"))
+        .inspect_err(|err| tracing::warn!(name = %super::shown(name), "store: undecodable record, ignored: {err}"))
         .ok()
 }
 

@@ -94,7 +94,8 @@ impl Files {
             Ok(stored) => stored,
             Err(err) => {
                 // Removed, so it is reported once; the next write replaces it anyway.
-                tracing::warn!(path = %file.display(), "store: unreadable record, removed: {err}");
+                let path = super::shown(&file.display().to_string());
+                tracing::warn!(path, "store: unreadable record, removed: {err}");
                 let _ = std::fs::remove_file(&file);
                 return Ok(None);
             }
@@ -115,7 +116,8 @@ impl Files {
             std::fs::write(&temporary, json).and_then(|()| std::fs::rename(&temporary, &file));
         if let Err(err) = written {
             let _ = std::fs::remove_file(&temporary);
-            tracing::warn!(path = %file.display(), "store: cannot write: {err}");
+            let path = super::shown(&file.display().to_string());
+            tracing::warn!(path, "store: cannot write: {err}");
             return Err(err.into());
         }
         Ok(())

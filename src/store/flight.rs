@@ -81,7 +81,7 @@ impl AccountStore {
         while let Ok(false) = self.put_if_absent(&lease.lock, &lease.owner, LEASE).await {
             if started.elapsed() >= patience {
                 tracing::warn!(
-                    name,
+                    name = %super::shown(name),
                     "store: the lock is held too long; going ahead without it"
                 );
                 break;

@@ -46,6 +46,11 @@ impl Redis {
         &self.link.shown
     }
 
+    /// Whether Redis is taken to answer: false during an outage, until the probe reaches it.
+    pub(crate) fn is_up(&self) -> bool {
+        self.link.is_up()
+    }
+
     /// Connects and pings: `serve` calls it before binding, so a wrong URL stops the start.
     /// Its failure is the caller's to report: no outage is logged.
     pub(crate) async fn connect(&self) -> Result<(), StoreError> {

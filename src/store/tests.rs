@@ -248,3 +248,19 @@ impl Drop for TempDir {
         let _ = std::fs::remove_dir_all(&self.0);
     }
 }
+
+#[test]
+fn shown_names_hide_the_user() {
+    use super::shown;
+    assert_eq!(shown("msg:o_alice:1234"), "msg:<user>:1234");
+    assert_eq!(
+        shown("lock:session:o_bob:app::Form"),
+        "lock:session:<user>:app::Form"
+    );
+    assert_eq!(
+        shown("/var/lib/wxbot/wxbot:{wx1}:pending:o_5fcarol.json"),
+        "/var/lib/wxbot/wxbot:{wx1}:pending:<user>"
+    );
+    assert_eq!(shown("lock:media:image:ab12"), "lock:media:image:ab12");
+    assert_eq!(shown("token"), "token");
+}

@@ -147,12 +147,21 @@ pub struct Running {
     /// `127.0.0.1:PORT`, from the first stdout line.
     pub addr: String,
     pub stderr: mpsc::Receiver<String>,
+    /// The rest of stdout, after the first line.
+    stdout: BufReader<std::process::ChildStdout>,
 }
 
 impl Running {
     /// Starts `wxbot serve` with `args` and `envs` in `dir`, and waits for its first stdout line.
     pub fn serve(dir: &std::path::Path, args: &[&str], envs: &[(&str, &str)]) -> Self {
         Self::start(dir, "serve", args, envs, "listening on http://")
+    }
+
+    /// [`Running::serve`] with `RUST_LOG=rust_log` rather than `info`.
+    pub fn serve_logging(dir: &std::path::Path, envs: &[(&str, &str)], rust_log: &str) -> Self {
+        let mut envs = envs.to_vec();
+        envs.push(("RUST_LOG", rust_log));
+        Self::start(dir, "serve", &[], &envs, "listening on http://")
     }
 
     /// Starts `wxbot dev --port 0` in `dir`, and waits for its first stdout line.
@@ -171,17 +180,17 @@ impl Running {
         let mut child = Command::new(env!("CARGO_BIN_EXE_wxbot"))
             .arg(command)
             .args(args)
-            .envs(envs.iter().copied())
+            // `info` unless `envs` say otherwise.
             .env("RUST_LOG", "info")
+            .envs(envs.iter().copied())
             .current_dir(dir)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
             .expect("spawn wxbot");
         let mut first = String::new();
-        BufReader::new(child.stdout.take().expect("stdout"))
-            .read_line(&mut first)
-            .expect("read");
+        let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
+        stdout.read_line(&mut first).expect("read");
         let addr = first
             .trim()
             .strip_prefix(announce)
@@ -201,7 +210,15 @@ impl Running {
             child,
             addr,
             stderr,
+            stdout,
         }
+    }
+
+    /// The next stdout line after the first, trimmed.
+    pub fn next_stdout_line(&mut self) -> String {
+        let mut line = String::new();
+        self.stdout.read_line(&mut line).expect("read stdout");
+        line.trim().to_owned()
     }
 
     /// The next stderr line containing `needle` (bounded wait: the line is a signal).

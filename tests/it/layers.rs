@@ -18,10 +18,11 @@ const LAYERS: &[(&str, &[&str])] = &[
             "signature",
             "crypto",
             "logs",
+            "metrics",
         ],
     ),
     ("config", &["config"]),
-    ("model", &["message", "reply"]),
+    ("model", &["message", "reply", "menu"]),
     ("emulator", &["emulator"]),
     ("router", &["router"]),
     ("store", &["store"]),
@@ -32,7 +33,10 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("endpoint", &["endpoint"]),
     ("testing", &["testing"]),
     // `app!` and `run!` are the command line's macros, exported at the crate's root.
-    ("top", &["cli", "app", "run", "dev", "prelude", "lib", "main"]),
+    (
+        "top",
+        &["cli", "app", "run", "dev", "prelude", "lib", "main"],
+    ),
 ];
 
 /// The emulator plays WeChat: below it in the table sit only things WeChat has too (XML,

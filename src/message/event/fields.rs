@@ -105,6 +105,50 @@ impl Event {
     }
 }
 
+impl Event {
+    /// The event's name as the parser matches it (lower case), `"unknown"` for
+    /// one this version does not know: a label for metrics, never more than this table.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Subscribe(_) => "subscribe",
+            Self::Unsubscribe => "unsubscribe",
+            Self::Scan(_) => "scan",
+            Self::Location(_) => "location",
+            Self::Click(_) => "click",
+            Self::View(_) => "view",
+            Self::ScancodePush(_) => "scancode_push",
+            Self::ScancodeWaitmsg(_) => "scancode_waitmsg",
+            Self::PicSysphoto(_) => "pic_sysphoto",
+            Self::PicPhotoOrAlbum(_) => "pic_photo_or_album",
+            Self::PicWeixin(_) => "pic_weixin",
+            Self::LocationSelect(_) => "location_select",
+            Self::ViewMiniprogram(_) => "view_miniprogram",
+            Self::TemplateSendJobFinish(_) => "templatesendjobfinish",
+            Self::MassSendJobFinish(_) => "masssendjobfinish",
+            Self::SubscribeMsgPopup(_) => "subscribe_msg_popup_event",
+            Self::SubscribeMsgChange(_) => "subscribe_msg_change_event",
+            Self::SubscribeMsgSent(_) => "subscribe_msg_sent_event",
+            Self::PublishJobFinish(_) => "publishjobfinish",
+            Self::KfCreateSession(_) => "kf_create_session",
+            Self::KfCloseSession(_) => "kf_close_session",
+            Self::KfSwitchSession(_) => "kf_switch_session",
+            Self::Unknown(_) => "unknown",
+        }
+    }
+
+    /// A report of a bulk job (template message, mass send, publish, subscription message
+    /// sent): WeChat pushes thousands a second after a big send, and the user sees none.
+    pub fn is_job_report(&self) -> bool {
+        matches!(
+            self,
+            Self::TemplateSendJobFinish(_)
+                | Self::MassSendJobFinish(_)
+                | Self::PublishJobFinish(_)
+                | Self::SubscribeMsgSent(_)
+        )
+    }
+}
+
 fn item(f: &Fields<'_>) -> SubscribeMsgItem {
     SubscribeMsgItem {
         template_id: f.string("TemplateId"),

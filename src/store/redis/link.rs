@@ -46,6 +46,11 @@ impl Link {
         }
     }
 
+    /// Whether Redis is taken to answer (no outage under way).
+    pub(super) fn is_up(&self) -> bool {
+        !self.down.load(Ordering::Acquire)
+    }
+
     /// Pings, within the time limit.
     pub(super) async fn ping(&self) -> Result<(), StoreError> {
         let ping = async {

@@ -1,0 +1,85 @@
+//! What the bot checks of itself: readiness (a store that answers, an access token cached or
+//! obtainable: `GET /readyz`), and, at start-up, that its menu's clicks have routes.
+
+use std::time::Duration;
+
+use std::sync::Arc;
+
+use super::Bot;
+use crate::client::ClientError;
+use crate::menu::Menu;
+use crate::message::parse;
+
+/// How long a readiness check waits for the store or for WeChat.
+const CHECK_LIMIT: Duration = Duration::from_secs(3);
+
+/// Why the bot is not ready.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum NotReady {
+    /// The store does not answer (Redis down or unreachable).
+    #[error("the store does not answer: {0}")]
+    Store(String),
+    /// No access token is cached and none can be fetched.
+    #[error("no access token: {0}")]
+    Token(String),
+}
+
+impl<S: Clone + Send + Sync + 'static> Bot<S> {
+    /// Whether the bot is ready: the store answers, and an access token is cached or
+    /// obtainable. An account without API credentials (appid and secret) only ever answers
+    /// passively, so it needs no token. Each check gives up after 3 s.
+    pub async fn ready(&self) -> Result<(), NotReady> {
+        let store = tokio::time::timeout(CHECK_LIMIT, self.inner.store.connect()).await;
+        match store {
+            Ok(Ok(())) => {}
+            Ok(Err(err)) => return Err(NotReady::Store(err)),
+            Err(_) => return Err(NotReady::Store(format!("no answer within {CHECK_LIMIT:?}"))),
+        }
+        let token = tokio::time::timeout(CHECK_LIMIT, self.client().access_token()).await;
+        match token {
+            Ok(Ok(_) | Err(ClientError::NoCredentials)) => Ok(()),
+            Ok(Err(err)) => Err(NotReady::Token(err.to_string())),
+            Err(_) => Err(NotReady::Token(format!("no answer within {CHECK_LIMIT:?}"))),
+        }
+    }
+
+    /// Warns, naming them, of the `[menu]`'s click keys no route takes (a tap on one would be
+    /// answered `success` and do nothing), and of a menu `wxbot menu push` would refuse.
+    pub(super) fn warn_about_menu(&self) {
+        let config = &self.config().menu;
+        if config.button.is_empty() {
+            return;
+        }
+        let menu = match Menu::check(config) {
+            Ok(menu) => menu,
+            Err(err) => {
+                tracing::warn!("menu: WeChat would refuse it: {err}");
+                return;
+            }
+        };
+        for (name, key) in menu.click_keys() {
+            let click = format!(
+                "<xml><ToUserName>gh_menu</ToUserName><FromUserName>o_menu</FromUserName>\
+                 <CreateTime>0</CreateTime><MsgType>event</MsgType><Event>CLICK</Event>\
+                 <EventKey><![CDATA[{key}]]></EventKey></xml>"
+            );
+            let Ok(message) = parse(click.as_bytes()) else {
+                continue;
+            };
+            // Started, never polled: only the route's filter and extractor run.
+            if self.route(&Arc::new(message)).is_none() {
+                tracing::warn!(button = name, key, "menu: no route takes this click key");
+            }
+        }
+    }
+
+    /// The metrics in Prometheus' text format, with the shared store's state as of now.
+    pub(crate) fn render_metrics(&self) -> String {
+        let metrics = self.metrics();
+        if let Some(up) = self.inner.store.shared_up() {
+            metrics.redis_up(up);
+        }
+        metrics.render()
+    }
+}
