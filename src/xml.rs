@@ -4,6 +4,7 @@
 //! playground all read and write through here; it knows nothing of what the fields mean.
 
 mod cdata;
+mod chars;
 mod scan;
 
 pub(crate) use cdata::{cdata_field, push_cdata};
@@ -42,6 +43,21 @@ pub enum XmlError {
     /// Content after the root element, or text outside it.
     #[error("content outside the root element")]
     Trailing,
+    /// A character XML 1.0 forbids (U+0000–U+0008, U+000B, U+000C, U+000E–U+001F), raw or
+    /// as a character reference. Refused rather than dropped: a handler must never see text
+    /// that no reply can carry back unchanged.
+    #[error(
+        "not well-formed XML: forbidden character U+{code:04X} at byte {position}{}",
+        if *reference { " (a character reference)" } else { "" }
+    )]
+    Forbidden {
+        /// The character's code point.
+        code: u32,
+        /// Byte offset of the character, or of the reference's `&`.
+        position: u64,
+        /// Written as a character reference (`&#1;`, `&#x1F;`) rather than raw.
+        reference: bool,
+    },
 }
 
 /// `body` as text, or where it stops being UTF-8.

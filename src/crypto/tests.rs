@@ -13,6 +13,8 @@ use serde::Deserialize;
 
 /// Damage anywhere in a ciphertext: the error of the first check it reaches.
 mod damage;
+/// Any body, ciphertext or frame opens or is refused, never panics.
+mod fuzz;
 /// Every way a ciphertext or a key can be wrong, each with its own error.
 mod refusals;
 

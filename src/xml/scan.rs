@@ -1,5 +1,5 @@
 //! One walk over the XML: well-formedness, the refusals that answer 400 (a DOCTYPE, an
-//! unknown entity, a second root), and the leaf fields.
+//! unknown entity, a second root, a character XML forbids: `chars.rs`), and the leaf fields.
 //!
 //! WeChat messages are a flat `<xml>` of leaf elements with a few shallow groups
 //! (`ScanCodeInfo`, `SendPicsInfo/PicList/item`, `SubscribeMsgPopupEvent/List`). One pass of
@@ -9,10 +9,11 @@
 
 use std::borrow::Cow;
 
-use quick_xml::events::{BytesRef, Event};
+use quick_xml::events::{BytesStart, Event};
 use quick_xml::reader::Reader;
 
 use super::XmlError;
+use super::chars::{check_attribute_refs, check_raw, resolve};
 
 /// WeChat's deepest element (`SendPicsInfo/PicList/item/PicMd5Sum`) sits 4 levels below the
 /// root; anything much deeper is not a WeChat message, and the limit keeps the stack small.
@@ -106,8 +107,13 @@ impl<'a> Fields<'a> {
 
 /// Walks `xml` once and returns its leaves, or why it is refused.
 pub(crate) fn scan(xml: &str) -> Result<Fields<'_>, XmlError> {
+    // Here, and not in the callers, so that every body (plain, an envelope, a decrypted
+    // message, a reply read back) is held to the same rule; positions count from its start.
+    check_raw(xml)?;
+    let body_len = xml.len();
     // A byte-order mark may lead the document; tags are located by offset below.
     let xml = xml.strip_prefix('\u{feff}').unwrap_or(xml);
+    let bom = body_len - xml.len();
     let mut reader = Reader::from_str(xml);
     let mut walk = Walk::new(xml);
     loop {
@@ -119,13 +125,20 @@ pub(crate) fn scan(xml: &str) -> Result<Fields<'_>, XmlError> {
         })?;
         match event {
             Event::Start(_) | Event::Empty(_) if walk.root_done => return Err(XmlError::Trailing),
-            Event::Start(start) => walk.start(at, start.name().as_ref())?,
-            Event::Empty(start) => walk.empty(at, start.name().as_ref())?,
+            Event::Start(start) => {
+                attribute_refs(&start, at + bom)?;
+                walk.start(at, start.name().as_ref())?;
+            }
+            Event::Empty(start) => {
+                attribute_refs(&start, at + bom)?;
+                walk.empty(at, start.name().as_ref())?;
+            }
             Event::End(_) => walk.end()?,
             Event::Text(raw) => walk.text(raw.xml10_content(), true)?,
             Event::CData(raw) => walk.text(raw.xml10_content(), false)?,
             Event::GeneralRef(reference) => {
-                walk.text(Cow::Owned(resolve(&reference)?.to_string()), false)?;
+                let resolved = resolve(&reference, at + bom)?;
+                walk.text(Cow::Owned(resolved.to_string()), false)?;
             }
             // Never expanded, never allowed: no XXE, no billion laughs (answered 400).
             Event::DocType(_) => return Err(XmlError::DocType),
@@ -253,24 +266,14 @@ fn element_name<'a>(xml: &'a str, at: usize, name: &str) -> Result<&'a str, XmlE
         })
 }
 
-/// The five predefined entities and character references are text; anything else is refused.
-fn resolve(reference: &BytesRef<'_>) -> Result<char, XmlError> {
-    let undefined = || XmlError::Entity(reference.as_ref().to_owned());
-    if reference.is_char_ref() {
-        return reference
-            .resolve_char_ref()
-            .ok()
-            .flatten()
-            .ok_or_else(undefined);
+/// The attributes of the tag starting at byte `at`, checked only when they hold a `&`.
+fn attribute_refs(start: &BytesStart<'_>, at: usize) -> Result<(), XmlError> {
+    let raw = start.attributes_raw().as_bytes();
+    if raw.contains(&b'&') {
+        // The attributes follow `<` and the name.
+        check_attribute_refs(raw, at + 1 + start.name().as_ref().len())?;
     }
-    match reference.as_ref() {
-        "lt" => Ok('<'),
-        "gt" => Ok('>'),
-        "amp" => Ok('&'),
-        "apos" => Ok('\''),
-        "quot" => Ok('"'),
-        _ => Err(undefined()),
-    }
+    Ok(())
 }
 
 fn append<'a>(text: &mut Option<Cow<'a, str>>, piece: Cow<'a, str>) {

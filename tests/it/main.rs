@@ -29,6 +29,8 @@ mod demo;
 mod dev;
 /// The emulator itself: tokens, uploads, downloads, sends, scripted faults.
 mod emulator;
+/// Forbidden XML characters, raw or referenced: 400 in every mode; tabs and newlines echoed.
+mod hardened;
 /// Bot instances with their own HTTP servers, sharing a real Redis (helpers).
 mod instances;
 /// Late replies: `"retries"` over WeChat's three deliveries, the pending notice and the next
