@@ -1,6 +1,7 @@
 //! The page's API: send a message (`POST /api/send`), read the playground's settings
 //! (`GET /api/info`) and switch the kind of account the emulator plays (`POST
-//! /api/account`); files are `media.rs`'s.
+//! /api/account`); files are `media.rs`'s, the menu, QR codes and template job reports
+//! `api/platform.rs`'s.
 //!
 //! Bad input is an answer, never a crash: an [`ApiError`] the page shows as it is.
 
@@ -21,6 +22,8 @@ use crate::clock::unix_now;
 use crate::config::Mode;
 use crate::emulator::{AccountKind, Delivery, Pushed};
 use crate::endpoint::read_body;
+
+pub(super) mod platform;
 
 /// A message is small; this is room for the longest text WeChat's client lets a user type.
 const SEND_LIMIT: usize = 64 * 1024;
@@ -61,8 +64,9 @@ pub(super) async fn send(
         })?;
     let mode = check_mode(request.mode.as_deref())?;
     let user = check_user(request.user.as_deref())?;
-    let message = request.message;
+    let mut message = request.message;
     message.check().map_err(ApiError::bad)?;
+    platform::prepare(&shared.emulator, user, &mut message);
     let msg_id = (!message.is_event()).then(|| shared.next_msg_id());
     let head = Head {
         to: ACCOUNT,

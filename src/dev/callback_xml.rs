@@ -1,5 +1,6 @@
 //! The page's messages written as the callback XML WeChat would POST: field names and order
-//! of WeChat's "receiving messages" and "receiving events" documents, strings in CDATA,
+//! of WeChat's "receiving messages" and "receiving events" documents (the menu's events with
+//! their nested `ScanCodeInfo`, `SendPicsInfo` and `SendLocationInfo`), strings in CDATA,
 //! numbers bare.
 
 use std::fmt::Write as _;
@@ -103,24 +104,25 @@ impl Message {
     /// `MsgType` `event` and the fields of an event, in WeChat's order.
     fn event_fields(&self, xml: &mut String) {
         cdata_field(xml, "MsgType", "event");
-        // A made-up ticket: it only lets the bot exchange the QR code for its picture.
+        // A made-up ticket, for a scene no QR code of the API's has: it only lets the bot
+        // exchange the code for its picture.
         const TICKET: &str = "gQH47joAAAAAAAAAASxodHRwOi8vd2VpeGluLnFxLmNvbS9xL3BsYXlncm91bmQ";
         match self {
-            Self::Subscribe { scene } => {
+            Self::Subscribe { scene, ticket } => {
                 cdata_field(xml, "Event", "subscribe");
                 if let Some(scene) = scene {
                     cdata_field(xml, "EventKey", &format!("qrscene_{scene}"));
-                    cdata_field(xml, "Ticket", TICKET);
+                    cdata_field(xml, "Ticket", ticket.as_deref().unwrap_or(TICKET));
                 }
             }
             Self::Unsubscribe => {
                 cdata_field(xml, "Event", "unsubscribe");
                 cdata_field(xml, "EventKey", "");
             }
-            Self::Scan { key } => {
+            Self::Scan { key, ticket } => {
                 cdata_field(xml, "Event", "SCAN");
                 cdata_field(xml, "EventKey", key);
-                cdata_field(xml, "Ticket", TICKET);
+                cdata_field(xml, "Ticket", ticket.as_deref().unwrap_or(TICKET));
             }
             Self::Click { key } => {
                 cdata_field(xml, "Event", "CLICK");
@@ -130,10 +132,60 @@ impl Message {
                 cdata_field(xml, "Event", "VIEW");
                 cdata_field(xml, "EventKey", url);
             }
-            // Messages are written by `message_fields`.
+            Self::ViewMiniprogram { pagepath } => {
+                cdata_field(xml, "Event", "view_miniprogram");
+                cdata_field(xml, "EventKey", pagepath);
+            }
+            menu => menu.menu_event_fields(xml),
+        }
+    }
+
+    /// `Event`, `EventKey` and the details of the menu's scanner, picture and location
+    /// buttons, as WeChat nests them.
+    fn menu_event_fields(&self, xml: &mut String) {
+        let (event, key) = match self {
+            Self::ScancodePush(scan) => ("scancode_push", &scan.key),
+            Self::ScancodeWaitmsg(scan) => ("scancode_waitmsg", &scan.key),
+            Self::PicSysphoto(pics) => ("pic_sysphoto", &pics.key),
+            Self::PicPhotoOrAlbum(pics) => ("pic_photo_or_album", &pics.key),
+            Self::PicWeixin(pics) => ("pic_weixin", &pics.key),
+            Self::LocationSelect(picked) => ("location_select", &picked.key),
+            // Messages and the other events are written by their own arms.
+            _ => return,
+        };
+        cdata_field(xml, "Event", event);
+        cdata_field(xml, "EventKey", key);
+        match self {
+            Self::ScancodePush(scan) | Self::ScancodeWaitmsg(scan) => {
+                xml.push_str("<ScanCodeInfo>");
+                cdata_field(xml, "ScanType", &scan.scan_type);
+                cdata_field(xml, "ScanResult", &scan.result);
+                xml.push_str("</ScanCodeInfo>");
+            }
+            Self::PicSysphoto(pics) | Self::PicPhotoOrAlbum(pics) | Self::PicWeixin(pics) => {
+                let md5 = pics.md5.clone().unwrap_or_else(made_up_md5);
+                xml.push_str("<SendPicsInfo><Count>1</Count><PicList><item>");
+                cdata_field(xml, "PicMd5Sum", &md5.to_ascii_lowercase());
+                xml.push_str("</item></PicList></SendPicsInfo>");
+            }
+            Self::LocationSelect(picked) => {
+                xml.push_str("<SendLocationInfo>");
+                cdata_field(xml, "Location_X", picked.x.trim());
+                cdata_field(xml, "Location_Y", picked.y.trim());
+                cdata_field(xml, "Scale", &picked.scale.to_string());
+                cdata_field(xml, "Label", &picked.label);
+                cdata_field(xml, "Poiname", &picked.poiname);
+                xml.push_str("</SendLocationInfo>");
+            }
             _ => {}
         }
     }
+}
+
+/// 32 hex digits, as a picture's MD5 looks: the page sends no file with a menu picture.
+fn made_up_md5() -> String {
+    let half = || getrandom::u64().unwrap_or_default();
+    format!("{:016x}{:016x}", half(), half())
 }
 
 fn number(xml: &mut String, tag: &str, value: u64) {
@@ -182,6 +234,28 @@ mod tests {
             (r#"{"type":"scan","key":"42"}"#, "event"),
             (r#"{"type":"click","key":"K"}"#, "event"),
             (r#"{"type":"view","url":"https://example.com"}"#, "event"),
+            (
+                r#"{"type":"view_miniprogram","pagepath":"pages/a"}"#,
+                "event",
+            ),
+            (
+                r#"{"type":"scancode_push","key":"K","result":"1"}"#,
+                "event",
+            ),
+            (
+                r#"{"type":"scancode_waitmsg","key":"K","result":"r"}"#,
+                "event",
+            ),
+            (r#"{"type":"pic_sysphoto","key":"K"}"#, "event"),
+            (r#"{"type":"pic_photo_or_album","key":"K"}"#, "event"),
+            (
+                r#"{"type":"pic_weixin","key":"K","md5":"1B5F7C23B5BF75682A53E7B6D163E185"}"#,
+                "event",
+            ),
+            (
+                r#"{"type":"location_select","key":"K","x":"23","y":"113","label":"L"}"#,
+                "event",
+            ),
         ];
         for (json, msg_type) in cases {
             let message = message(json);
@@ -199,5 +273,42 @@ mod tests {
         let text = message(r#"{"type":"text","content":"a ]]> <b> 😀\nc"}"#);
         let parsed = parse(text.xml(&HEAD, &MediaInfo::default()).as_bytes()).expect("text");
         assert!(matches!(parsed.kind, Kind::Text(t) if t.content == "a ]]> <b> 😀\nc"));
+    }
+
+    #[test]
+    fn menu_events_carry_their_nested_fields() {
+        use crate::message::Event;
+        let xml = |json: &str| message(json).xml(&HEAD, &MediaInfo::default());
+        let scan = xml(r#"{"type":"scancode_waitmsg","key":"K","result":"hello"}"#);
+        let Kind::Event(Event::ScancodeWaitmsg(scan)) = parse(scan.as_bytes()).expect("scan").kind
+        else {
+            panic!("not a scan");
+        };
+        assert_eq!(
+            (scan.event_key.as_str(), scan.scan_type.as_str()),
+            ("K", "qrcode")
+        );
+        assert_eq!(scan.scan_result, "hello");
+        let pics = xml(r#"{"type":"pic_weixin","key":"P"}"#);
+        let Kind::Event(Event::PicWeixin(pics)) = parse(pics.as_bytes()).expect("pics").kind else {
+            panic!("not pictures");
+        };
+        assert_eq!(pics.count, 1);
+        assert!(
+            pics.md5s.len() == 1 && pics.md5s[0].len() == 32,
+            "{:?}",
+            pics.md5s
+        );
+        let json = r#"{"type":"location_select","key":"L","x":"23.1","y":"113.3","label":"Here"}"#;
+        let Kind::Event(Event::LocationSelect(picked)) =
+            parse(xml(json).as_bytes()).expect("loc").kind
+        else {
+            panic!("not a location");
+        };
+        assert_eq!(
+            (picked.event_key.as_str(), picked.label.as_str()),
+            ("L", "Here")
+        );
+        assert_eq!(picked.scale.to_string(), "15");
     }
 }

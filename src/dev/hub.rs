@@ -1,4 +1,4 @@
-//! Every customer-service message the playground has published, and the channel open pages
+//! Every customer-service and template message the playground has published, and the channel open pages
 //! listen on: `stream.rs` publishes into it and serves it as server-sent events.
 
 use std::sync::{Arc, Mutex, PoisonError};
@@ -11,17 +11,21 @@ use super::view::View;
 /// Messages a slow page may fall behind by before it skips some (it then reloads them).
 const BACKLOG: usize = 256;
 
-/// One published message: its id and its `data:` line.
+/// One published message: its id, its event type and its `data:` line.
 #[derive(Debug, Clone)]
 pub(super) struct Event {
     id: u64,
+    kind: &'static str,
     data: Arc<str>,
 }
 
 impl Event {
-    /// The event as the stream carries it, event type `custom`.
+    /// The event as the stream carries it.
     pub(super) fn frame(&self) -> String {
-        format!("id: {}\nevent: custom\ndata: {}\n\n", self.id, self.data)
+        format!(
+            "id: {}\nevent: {}\ndata: {}\n\n",
+            self.id, self.kind, self.data
+        )
     }
 }
 
@@ -42,14 +46,15 @@ impl Default for Hub {
 }
 
 impl Hub {
-    /// Keeps `message` (a customer-service message's JSON) with its `view`, and sends it to
-    /// every live page.
-    pub(super) fn publish(&self, message: &serde_json::Value, view: &View) {
+    /// Keeps `message` (a customer-service or template message's JSON, event type `kind`:
+    /// `custom` or `template`) with its `view`, and sends it to every live page.
+    pub(super) fn publish(&self, kind: &'static str, message: &serde_json::Value, view: &View) {
         let mut history = self.history.lock().unwrap_or_else(PoisonError::into_inner);
         let id = history.len() as u64 + 1;
         let data = json!({ "id": id, "view": view, "json": message }).to_string();
         let event = Event {
             id,
+            kind,
             data: data.into(),
         };
         history.push(event.clone());

@@ -1,5 +1,5 @@
-//! What the page sends: a message or event as the page's API takes it, and whether WeChat's
-//! client would send it. Writing it as WeChat's XML is `callback_xml.rs`'s.
+//! What the page sends: a message or event as the page's API takes it (the menu's events
+//! among them), and whether WeChat's client would send it. Writing it as WeChat's XML is `callback_xml.rs`'s.
 
 use serde::Deserialize;
 
@@ -39,19 +39,78 @@ pub(super) enum Message {
         description: String,
         url: String,
     },
-    /// A follow, through QR scene `scene` when given.
+    /// A follow, through QR scene `scene` when given (the code's `ticket`, when the API
+    /// made it, is found by its scene unless given).
     Subscribe {
         #[serde(default)]
         scene: Option<String>,
+        #[serde(default)]
+        ticket: Option<String>,
     },
     /// An unfollow.
     Unsubscribe,
     /// A follower scanning a QR code with scene `key`.
-    Scan { key: String },
+    Scan {
+        key: String,
+        #[serde(default)]
+        ticket: Option<String>,
+    },
     /// A click on a menu button with key `key`.
     Click { key: String },
     /// A click on a menu link to `url`.
     View { url: String },
+    /// A menu button opening a mini program's page.
+    ViewMiniprogram { pagepath: String },
+    /// The menu's scanner, its result pushed to the page.
+    ScancodePush(ScanCode),
+    /// The menu's scanner, waiting for the account's answer.
+    ScancodeWaitmsg(ScanCode),
+    /// A photo taken from the menu.
+    PicSysphoto(Pictures),
+    /// A photo or album picture sent from the menu.
+    PicPhotoOrAlbum(Pictures),
+    /// A picture from the WeChat album sent from the menu.
+    PicWeixin(Pictures),
+    /// A location picked from the menu.
+    LocationSelect(Picked),
+}
+
+/// What the menu's scanner read: `ScanCodeInfo`.
+#[derive(Debug, Clone, Deserialize)]
+pub(super) struct ScanCode {
+    pub(super) key: String,
+    /// `ScanResult`: what the code holds, as the user typed it.
+    pub(super) result: String,
+    /// `ScanType`: `qrcode` unless said otherwise (`barcode`).
+    #[serde(default = "qrcode")]
+    pub(super) scan_type: String,
+}
+
+/// The picture a menu button sent: `SendPicsInfo` with one `PicMd5Sum`.
+#[derive(Debug, Clone, Deserialize)]
+pub(super) struct Pictures {
+    pub(super) key: String,
+    /// The picture's MD5, 32 hex digits; made up when not given.
+    #[serde(default)]
+    pub(super) md5: Option<String>,
+}
+
+/// The place a menu button picked: `SendLocationInfo`.
+#[derive(Debug, Clone, Deserialize)]
+pub(super) struct Picked {
+    pub(super) key: String,
+    pub(super) x: String,
+    pub(super) y: String,
+    #[serde(default = "default_scale")]
+    pub(super) scale: u32,
+    #[serde(default)]
+    pub(super) label: String,
+    #[serde(default)]
+    pub(super) poiname: String,
+}
+
+fn qrcode() -> String {
+    "qrcode".to_owned()
 }
 
 fn default_scale() -> u32 {
@@ -61,13 +120,14 @@ fn default_scale() -> u32 {
 impl Message {
     /// Whether WeChat sends this as an event (no `MsgId`).
     pub(super) fn is_event(&self) -> bool {
-        matches!(
+        !matches!(
             self,
-            Self::Subscribe { .. }
-                | Self::Unsubscribe
-                | Self::Scan { .. }
-                | Self::Click { .. }
-                | Self::View { .. }
+            Self::Text { .. }
+                | Self::Image { .. }
+                | Self::Voice { .. }
+                | Self::Video { .. }
+                | Self::Location { .. }
+                | Self::Link { .. }
         )
     }
 
@@ -105,11 +165,32 @@ impl Message {
                 required(title, "the link's title")?;
                 required(url, "the link's URL")
             }
-            Self::Subscribe { scene: Some(scene) } => required(scene, "the QR scene"),
-            Self::Subscribe { scene: None } | Self::Unsubscribe => Ok(()),
-            Self::Scan { key } => required(key, "the QR scene"),
+            Self::Subscribe {
+                scene: Some(scene), ..
+            } => required(scene, "the QR scene"),
+            Self::Subscribe { scene: None, .. } | Self::Unsubscribe => Ok(()),
+            Self::Scan { key, .. } => required(key, "the QR scene"),
             Self::Click { key } => required(key, "the menu key"),
             Self::View { url } => required(url, "the menu link's URL"),
+            Self::ViewMiniprogram { pagepath } => required(pagepath, "the mini program's page"),
+            Self::ScancodePush(scan) | Self::ScancodeWaitmsg(scan) => {
+                required(&scan.key, "the menu key")?;
+                required(&scan.result, "what the code holds")
+            }
+            Self::PicSysphoto(pics) | Self::PicPhotoOrAlbum(pics) | Self::PicWeixin(pics) => {
+                required(&pics.key, "the menu key")?;
+                let md5 = pics
+                    .md5
+                    .as_deref()
+                    .unwrap_or("0123456789abcdef0123456789abcdef");
+                let hex = md5.len() == 32 && md5.bytes().all(|b| b.is_ascii_hexdigit());
+                hex.then_some(())
+                    .ok_or_else(|| "the picture's md5 must be 32 hex digits".to_owned())
+            }
+            Self::LocationSelect(picked) => {
+                required(&picked.key, "the menu key")?;
+                check_coordinates(&picked.x, &picked.y)
+            }
         }
     }
 }

@@ -46,6 +46,12 @@ pub(super) fn run<S: Clone + Send + Sync + 'static>(
             .route("/api/info", web::get().to(api::info))
             .route("/api/send", web::post().to(api::send))
             .route("/api/account", web::post().to(api::account))
+            .route("/api/menu", web::get().to(api::platform::menu))
+            .route("/api/qrcodes", web::get().to(api::platform::qr_codes))
+            .route(
+                "/api/template/finish",
+                web::post().to(api::platform::finish_template),
+            )
             .route("/api/media", web::post().to(media::upload))
             .route("/api/events", web::get().to(stream::events))
             // The same wiring as `wxbot serve`: the page reaches the bot over HTTP, as WeChat.

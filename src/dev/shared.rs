@@ -1,6 +1,6 @@
 //! What the page's handlers share, built once before the server starts: the emulator, the
-//! pusher that plays WeChat towards the bot, the account's settings, the customer-service
-//! [`Hub`], and the `MsgId`s handed out.
+//! pusher that plays WeChat towards the bot, the account's settings and menu, the
+//! customer-service and template [`Hub`], and the `MsgId`s handed out.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -12,6 +12,7 @@ use crate::clock::unix_now;
 use crate::config::{Config, LateReply, MediaConfig, Mode};
 use crate::emulator::{Emulator, Pusher};
 use crate::ids::MediaKind;
+use crate::menu::Menu;
 
 /// The cover of every video the page uploads: a WeChat video message carries a
 /// `ThumbMediaId`, and the page has no way to make one.
@@ -39,6 +40,9 @@ pub(super) struct Shared {
     pub(super) reply_deadline_ms: u64,
     /// The `ThumbMediaId` of uploaded videos.
     pub(super) video_thumb: String,
+    /// The config's `[menu]` as WeChat's JSON, when it has one that keeps WeChat's rules:
+    /// the page draws it until the emulator holds a pushed menu.
+    pub(super) menu: Option<serde_json::Value>,
     /// The account's name on the chat bar, and the messages the page suggests.
     pub(super) title: String,
     pub(super) suggestions: Vec<String>,
@@ -74,6 +78,7 @@ impl Shared {
             late_reply: config.server.late_reply,
             reply_deadline_ms: config.server.reply_deadline_ms,
             video_thumb,
+            menu: config_menu(config),
             title,
             suggestions,
             hub: Arc::new(Hub::default()),
@@ -81,7 +86,7 @@ impl Shared {
         })
     }
 
-    /// The stream of customer-service messages.
+    /// The stream of customer-service and template messages.
     pub(super) fn hub(&self) -> Arc<Hub> {
         Arc::clone(&self.hub)
     }
@@ -89,5 +94,20 @@ impl Shared {
     /// A fresh `MsgId`.
     pub(super) fn next_msg_id(&self) -> u64 {
         self.msg_ids.fetch_add(1, Ordering::Relaxed)
+    }
+}
+
+/// The config's menu as WeChat's JSON; none without buttons, or (with a warning naming what
+/// is wrong) when it breaks WeChat's rules, as `wxbot menu push` would refuse it.
+fn config_menu(config: &Config) -> Option<serde_json::Value> {
+    if config.menu.button.is_empty() {
+        return None;
+    }
+    match Menu::check(&config.menu) {
+        Ok(menu) => Some(menu.to_json()),
+        Err(err) => {
+            tracing::warn!("[menu]: {err}; the playground draws no menu");
+            None
+        }
     }
 }

@@ -1,6 +1,6 @@
-//! Customer-service messages to the page as they arrive: one task reads the emulator's sends
-//! and publishes each in the [`Hub`], which every open page reads as server-sent events
-//! (`text/event-stream`, event `custom`).
+//! Customer-service and template messages to the page as they arrive: one task reads the
+//! emulator's sends and publishes each in the [`Hub`], which every open page reads as
+//! server-sent events (`text/event-stream`, event `custom` or `template`).
 //!
 //! A page that reconnects sends `Last-Event-ID` (browsers do it by themselves) and gets what
 //! it missed; a fresh page starts with what arrives from then on, as a chat opened anew would.
@@ -24,12 +24,19 @@ use crate::emulator::Emulator;
 /// notice a page that went away.
 const KEEP_ALIVE: Duration = Duration::from_secs(15);
 
-/// Reads the emulator's customer-service messages for as long as the playground runs.
+/// Reads the emulator's customer-service and template messages for as long as the
+/// playground runs.
 pub(super) async fn forward(emulator: Emulator, hub: Arc<Hub>) {
     loop {
-        let message = emulator.next_sent().await;
-        let view = view::custom(&message, &emulator);
-        hub.publish(&message, &view);
+        // Both waits are cancel-safe: a message is taken only as its wait returns it.
+        tokio::select! {
+            message = emulator.next_sent() => {
+                hub.publish("custom", &message, &view::custom(&message, &emulator));
+            }
+            message = emulator.next_template() => {
+                hub.publish("template", &message, &view::template(&message, &emulator));
+            }
+        }
     }
 }
 

@@ -1,5 +1,5 @@
 //! What the page draws for an answer: the reply XML of a pushed message, or a customer-service
-//! message's JSON, turned into one [`View`]. Media ids become the page's `/media/{id}` URLs,
+//! or template message's JSON (`view/template.rs`), turned into one [`View`]. Media ids become the page's `/media/{id}` URLs,
 //! and an id the emulator never issued is shown as the failure WeChat would make of it.
 
 use serde::Serialize;
@@ -7,6 +7,9 @@ use serde_json::Value;
 
 use crate::emulator::{Emulator, Pushed};
 use crate::xml::{self, Fields};
+
+mod template;
+pub(super) use template::template;
 
 /// What WeChat shows a user when an account answers wrongly, or not at all.
 const UNAVAILABLE: &str = "the user sees “该公众号暂时无法提供服务，请稍后再试”";
@@ -44,6 +47,8 @@ pub(super) enum View {
     News {
         articles: Vec<Article>,
     },
+    /// A template message: its card, and the `msgid` its job report carries.
+    Template(Box<template::Card>),
     /// The chat was handed to a human agent (`transfer_customer_service`).
     Transfer {
         kf_account: Option<String>,
@@ -74,6 +79,7 @@ impl View {
             Self::Video { .. } => "a video".to_owned(),
             Self::Music { .. } => "a music card".to_owned(),
             Self::News { articles } => format!("news, {} article(s)", articles.len()),
+            Self::Template(card) => format!("template message “{}”", card.title),
             Self::Transfer { .. } => "a hand-off to customer service".to_owned(),
             Self::None => "“success”: no reply".to_owned(),
             Self::Unknown { msg_type } => format!("a {msg_type} reply"),

@@ -19,6 +19,8 @@ use crate::common::{Running, TempDir, demo_playground, local_client};
 mod late;
 /// Plain, compatible and safe mode through the playground.
 mod modes;
+/// The menu, its events, QR scenes and template messages in the playground.
+mod platform;
 
 const DEMO_JPG: &[u8] = include_bytes!("../../assets/demo.jpg");
 
