@@ -1,10 +1,15 @@
 //! The plain-mode hot path without the network: parse a text message, and the whole
 //! callback (signature, parse, route, dedupe, handler, render) of a text echo bot.
 //!
+//! Then the same echo through the HTTP endpoint in process, without and with the access log
+//! (`hot_path/endpoint.rs`), which is what a log line costs a request.
+//!
 //! `cargo bench --bench hot_path` prints nanoseconds per operation. The load benchmark of the
 //! whole server over HTTP is a separate harness (the README's Performance section).
 
 mod common;
+#[path = "hot_path/endpoint.rs"]
+mod endpoint;
 
 use std::hint::black_box;
 use std::sync::Arc;
@@ -43,4 +48,7 @@ fn main() {
     bench("callback (repeat: from the dedupe table)", || {
         bot.callback(&query, repeat.as_bytes()).now_or_never()
     });
+    endpoint::measure("endpoint (no access log)", endpoint::Log::Off);
+    endpoint::measure("endpoint (access log, text)", endpoint::Log::Text);
+    endpoint::measure("endpoint (access log, json)", endpoint::Log::Json);
 }

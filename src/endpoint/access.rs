@@ -92,7 +92,7 @@ fn log_line<B>(
 
 /// A request's id: an upstream's sane `X-Request-Id`, or a process-unique one.
 #[derive(Debug, Clone)]
-pub(crate) struct RequestId(HeaderValue);
+struct RequestId(HeaderValue);
 
 impl RequestId {
     /// The incoming `X-Request-Id` when it is 1 to 64 letters, digits or `-_.:` (nothing
@@ -111,13 +111,16 @@ impl RequestId {
             LazyLock::new(|| getrandom::u32().unwrap_or_else(|_| std::process::id()));
         static NEXT: AtomicU64 = AtomicU64::new(0);
         let n = NEXT.fetch_add(1, Ordering::Relaxed);
-        let id = format!("{:08x}{n:08x}", *PREFIX);
+        // By hand: `format!` costs more than the id is worth on every request.
+        let mut id = String::with_capacity(16);
+        push_hex(&mut id, u64::from(*PREFIX), 8);
+        push_hex(&mut id, n, 8);
         // Hex digits only: always a valid header value.
         Self(HeaderValue::try_from(id).unwrap_or_else(|_| HeaderValue::from_static("0")))
     }
 
     /// The id as text (only visible ASCII, by construction).
-    pub(crate) fn as_str(&self) -> &str {
+    fn as_str(&self) -> &str {
         self.0.to_str().unwrap_or_default()
     }
 }
@@ -125,6 +128,15 @@ impl RequestId {
 impl fmt::Display for RequestId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+/// `n` in lowercase hex, at least `width` digits.
+fn push_hex(out: &mut String, n: u64, width: u32) {
+    let digits = (u64::BITS - n.leading_zeros()).div_ceil(4).max(width);
+    for shift in (0..digits).rev() {
+        let nibble = (n >> (shift * 4)) & 0xf;
+        out.push(char::from_digit(nibble as u32, 16).unwrap_or('0'));
     }
 }
 
@@ -146,6 +158,19 @@ mod tests {
         assert_eq!(a.as_str().len(), 16);
         assert!(a.as_str().bytes().all(|b| b.is_ascii_hexdigit()));
         assert_eq!(a.as_str()[..8], b.as_str()[..8], "one prefix per process");
+    }
+
+    #[test]
+    fn hex_is_padded_and_grows() {
+        let hex = |n, width| {
+            let mut out = String::new();
+            push_hex(&mut out, n, width);
+            out
+        };
+        assert_eq!(hex(0, 8), "00000000");
+        assert_eq!(hex(0xdead_beef, 8), "deadbeef");
+        assert_eq!(hex(0x1_0000_0000, 8), "100000000");
+        assert_eq!(hex(u64::MAX, 8), "ffffffffffffffff");
     }
 
     #[test]

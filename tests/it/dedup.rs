@@ -19,9 +19,14 @@ use crate::common::spawn_send;
 pub struct Logs(Arc<watch::Sender<String>>);
 
 impl Logs {
+    /// An empty log, for a subscriber of the test's own making.
+    pub fn new() -> Self {
+        Self(Arc::new(watch::Sender::new(String::new())))
+    }
+
     /// Captures every event at debug level and above until the guard drops.
     pub fn capture() -> (Self, tracing::subscriber::DefaultGuard) {
-        let logs = Self(Arc::new(watch::Sender::new(String::new())));
+        let logs = Self::new();
         let subscriber = tracing_subscriber::fmt()
             .with_writer(logs.clone())
             .with_ansi(false)

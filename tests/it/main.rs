@@ -25,6 +25,8 @@ mod deadline;
 mod dedup;
 /// The demo bot row by row through the real `handlers::router()`.
 mod demo;
+/// The Dockerfile and the systemd unit agree with the crate.
+mod deploy;
 /// `wxbot dev`'s API: replies rendered, uploads, the event stream, re-delivery, bad input.
 mod dev;
 /// The emulator itself: tokens, uploads, downloads, sends, scripted faults.
@@ -38,12 +40,18 @@ mod instances;
 mod late;
 /// The layers of `src/` point one way (the table is here and in ARCHITECTURE.md).
 mod layers;
+/// `server.log_format`: JSON lines, the access line's fields, the request id end to end.
+mod logs;
 /// The upload-on-demand cache with real files, and the demo's media rows.
 mod media;
 /// `safe` and `compatible` modes through the bot: open, seal, refuse.
 mod modes;
+/// `/healthz`, `/readyz`, `/metrics`, and `server.ops_bind`.
+mod ops;
 /// Every message kind and event of `fixtures/inbound/` parses into the right typed value.
 mod parse;
+/// Menus, QR codes, notifications, user info: the client, `menu`/`qr`, the start-up warning.
+mod platform;
 /// The README's config block, Rust blocks and commands are true.
 mod readme;
 /// Several instances through a real Redis: one token fetch, one upload, one reply per message.
