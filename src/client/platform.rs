@@ -95,7 +95,15 @@ struct MenuAnswer {
 
 impl Client {
     /// Sets the account's custom menu (`POST /cgi-bin/menu/create`); WeChat clients show it
-    /// within minutes.
+    /// within minutes. `wxbot menu push` does this with the config's `[menu]`.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: wxbot::Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let config = wxbot::Config::load(None)?;
+    /// let menu = wxbot::menu::Menu::check(&config.menu)?;
+    /// client.create_menu(&menu).await?;
+    /// # Ok(()) }
+    /// ```
     pub async fn create_menu(&self, menu: &Menu) -> Result<(), ClientError> {
         self.post_api::<Value>("/cgi-bin/menu/create", &menu.to_json())
             .await
@@ -121,6 +129,19 @@ impl Client {
 
     /// Makes a QR code for `scene` (`POST /cgi-bin/qrcode/create`): temporary when it
     /// `expires` (at most [`MAX_QR_EXPIRE`]), else permanent (WeChat keeps at most 100,000).
+    /// A follow through it arrives as `subscribe` with `qrscene_<scene>`, a follower's scan as
+    /// `SCAN` with the scene: one [`Router::qr_scene`](crate::Router::qr_scene) takes both.
+    ///
+    /// ```no_run
+    /// use std::time::Duration;
+    /// use wxbot::platform::Scene;
+    ///
+    /// # async fn demo(client: wxbot::Client) -> Result<(), wxbot::ClientError> {
+    /// let poster = Scene::Str("poster-7".to_owned());
+    /// let code = client.create_qrcode(&poster, Some(Duration::from_secs(7 * 86_400))).await?;
+    /// println!("{}", client.qrcode_image_url(&code.ticket));
+    /// # Ok(()) }
+    /// ```
     pub async fn create_qrcode(
         &self,
         scene: &Scene,
@@ -153,6 +174,16 @@ impl Client {
     }
 
     /// What WeChat tells of `user` (`GET /cgi-bin/user/info`).
+    ///
+    /// ```no_run
+    /// use wxbot::prelude::*;
+    ///
+    /// async fn whoami(ctx: Ctx, text: Text) -> Result<String, wxbot::ClientError> {
+    ///     let _ = text;
+    ///     let me = ctx.api().user_info(&ctx.message().header.from).await?;
+    ///     Ok(format!("following since {}, scene {:?}", me.subscribe_time, me.subscribe_scene))
+    /// }
+    /// ```
     pub async fn user_info(&self, user: &OpenId) -> Result<UserInfo, ClientError> {
         let query = [("openid", user.as_str()), ("lang", "zh_CN")];
         self.get_api("/cgi-bin/user/info", &query).await

@@ -49,13 +49,15 @@ fn help_lists_serve_and_every_subcommand_has_help() {
     let commands = subcommands(&String::from_utf8_lossy(&help.stdout));
     assert_eq!(
         commands,
-        ["serve", "dev", "new"],
+        ["serve", "dev", "menu", "qr", "new"],
         "the commands of src/cli.rs"
     );
     // What each command's own help must name: its usage line and every option it takes.
     let options: &[(&str, &[&str])] = &[
         ("serve", &["--config <FILE>"]),
         ("dev", &["--config <FILE>", "--port <PORT>", "--open"]),
+        ("menu", &["push", "show", "delete", "--config <FILE>"]),
+        ("qr", &["<SCENE>", "--expire <SECS>", "--config <FILE>"]),
         (
             "new",
             &["<PATH>", "--wxbot-path <DIR>", "--wxbot-git <URL>"],
