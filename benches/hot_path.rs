@@ -1,5 +1,6 @@
 //! The plain-mode hot path without the network: parse a text message, and the whole
-//! callback (signature, parse, route, dedupe, handler, render) of a text echo bot.
+//! callback (signature, parse, route, dedupe, handler, render) of a text echo bot; and a
+//! burst of job reports no route takes (answered `success` with no dedupe slot or task).
 //!
 //! Then the same echo through the HTTP endpoint in process, without and with the access log
 //! (`hot_path/endpoint.rs`), which is what a log line costs a request.
@@ -47,6 +48,17 @@ fn main() {
     let repeat = Arc::new(body);
     bench("callback (repeat: from the dedupe table)", || {
         bot.callback(&query, repeat.as_bytes()).now_or_never()
+    });
+    // A burst of job reports after a big template send: distinct MsgIDs, no route takes them.
+    let reports: Vec<String> = (0..200_000u64)
+        .map(|id| testing::Msg::template_send_job_finish(id, "success").xml())
+        .collect();
+    let mut next = reports.iter().cycle();
+    bench("callback (job report no route takes)", || {
+        let body = next.next().expect("cycle");
+        let outcome = bot.callback(&query, body.as_bytes()).now_or_never();
+        assert!(matches!(outcome, Some(Ok(ref o)) if matches!(o.answer, Answer::Success)));
+        outcome
     });
     endpoint::measure("endpoint (no access log)", endpoint::Log::Off);
     endpoint::measure("endpoint (access log, text)", endpoint::Log::Text);

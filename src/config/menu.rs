@@ -45,5 +45,5 @@ pub struct ButtonConfig {
     pub media_id: Option<String>,
     /// The buttons of its sub-menu, bottom to top.
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub sub_button: Vec<ButtonConfig>,
+    pub sub_button: Vec<Self>,
 }
