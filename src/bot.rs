@@ -29,7 +29,6 @@ use crate::crypto::MsgCrypt;
 use crate::error::Error;
 use crate::media::MediaCache;
 use crate::message::Incoming;
-use crate::metrics::Metrics;
 use crate::router::{Ctx, HandlerFuture, Lent, Router};
 use crate::store::{AccountStore, SessionStore};
 pub use answer::Answer;
@@ -159,11 +158,6 @@ impl<S: Clone + Send + Sync + 'static> Bot<S> {
     /// The account's API client, shared with handlers through [`Ctx::api`](crate::Ctx::api).
     pub fn client(&self) -> &Client {
         &self.inner.client
-    }
-
-    /// The bot's metrics (`GET /metrics`).
-    pub(crate) fn metrics(&self) -> &Metrics {
-        self.inner.store.metrics()
     }
 
     /// The upload-on-demand cache media replies go through.

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use super::Bot;
 use crate::client::ClientError;
 use crate::menu::Menu;
+use crate::metrics::Metrics;
 use crate::message::parse;
 
 /// How long a readiness check waits for the store or for WeChat.
@@ -72,6 +73,11 @@ impl<S: Clone + Send + Sync + 'static> Bot<S> {
                 tracing::warn!(button = name, key, "menu: no route takes this click key");
             }
         }
+    }
+
+    /// The bot's metrics, which its store carries to the client and the media cache.
+    pub(crate) fn metrics(&self) -> &Metrics {
+        self.inner.store.metrics()
     }
 
     /// The metrics in Prometheus' text format, with the shared store's state as of now.
