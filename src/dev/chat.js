@@ -2,7 +2,8 @@
 //
 // Every action is one POST to /api/send (files go to /api/media first, for a MediaId); the
 // playground delivers it to the bot as WeChat would and answers with the rendered reply and
-// the raw exchange. Customer-service messages arrive on the /api/events stream.
+// the raw exchange. Customer-service and template messages arrive on the /api/events stream;
+// the menu, QR scenes and template cards are platform.js's.
 'use strict';
 
 const settings = {
@@ -188,6 +189,8 @@ function listen() {
     const target = showBot(data.view, 'customer service message');
     details([['POST /cgi-bin/message/custom/send', JSON.stringify(data.json, null, 2)]], target);
   });
+  // Template messages: platform.js draws them.
+  source.addEventListener('template', (message) => showTemplate(JSON.parse(message.data)));
 }
 
 // The bot's server.late_reply (read-only), and what it means on the account type picked.

@@ -126,8 +126,31 @@ function bubble(view) {
       return card('location', null, view.label || 'Location', `${view.x}, ${view.y}`, map);
     }
     case 'link': return card('link', view.url, view.title, view.description, el('div', 'url', view.url));
+    case 'template': return templateCard(view);
     default: return null;
   }
+}
+
+// A template message as WeChat draws it: the title, the day, the fields in their colours
+// (`first` and `remark` without a label), and a details link when it leads somewhere.
+function templateCard(view) {
+  const box = el('div', 'card template');
+  box.append(el('div', 'title', view.title), el('div', 'date', new Date().toLocaleDateString()));
+  for (const field of view.fields || []) {
+    const line = el('div', 'field');
+    if (field.key !== 'first' && field.key !== 'remark') line.append(el('span', 'key', `${field.key}:`));
+    const value = el('span', 'value', field.value);
+    if (/^#[0-9a-f]{6}$/i.test(field.color || '')) value.style.color = field.color;
+    line.append(value);
+    box.append(line);
+  }
+  if (view.title !== view.template_id) box.append(el('div', 'id', view.template_id));
+  if (view.url || view.miniprogram) {
+    const detail = link('detail', view.url);
+    detail.textContent = view.miniprogram ? `details (mini program ${view.miniprogram})` : 'details';
+    box.append(detail);
+  }
+  return box;
 }
 
 function musicCard(view) {

@@ -1,5 +1,5 @@
 //! The playground in a real browser: headless Chromium, driven over WebDriver (fantoccini)
-//! through a chromedriver this test starts, chats with the demo bot.
+//! through a chromedriver this test starts, chats with the demo bot, through its menu too.
 //!
 //! Chromium and chromedriver are Debian's `chromium` and `chromium-driver`, which `.ci/run`
 //! installs. Without them this test fails, saying how to install them: it is never skipped.
@@ -16,6 +16,7 @@ use fantoccini::elements::Element;
 use fantoccini::error::CmdError;
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::json;
+use wxbot::config::ButtonConfig;
 use wxbot::dev::{Options, Playground};
 use wxbot::emulator::AccountKind;
 
@@ -47,8 +48,8 @@ async fn the_page_chats_with_the_demo_bot() {
         .port(0)
         .title("Tea shop")
         .suggest(vec!["ping".to_owned(), "news".to_owned()]);
-    let playground = Playground::start(wxbot::testing::config(), handlers::router(), &options)
-        .expect("playground");
+    let playground =
+        Playground::start(with_menu(), handlers::router(), &options).expect("playground");
     let driver = Driver::start();
     let browser = driver.connect().await;
     let outcome = chat(&browser, &playground).await;
@@ -69,6 +70,7 @@ async fn chat(browser: &Client, playground: &Playground) -> Outcome {
         Locator::XPath("//h1[@id='account'][text()='Tea shop']"),
     )
     .await?;
+    menu_and_template(browser, playground).await?;
     from_panel(browser, Locator::Id("ev-subscribe")).await?;
     bot_text(browser, "welcome").await?;
 
@@ -99,6 +101,90 @@ async fn chat(browser: &Client, playground: &Playground) -> Outcome {
     details_and_uploads(browser).await?;
     bad_input(browser).await?;
     account_picker(browser, playground).await
+}
+
+/// The config's `[menu]`: a click button on the bar, and one in a sub-menu.
+fn with_menu() -> wxbot::Config {
+    let button = |name: &str, key: &str| {
+        let mut button = ButtonConfig::default();
+        button.kind = Some("click".to_owned());
+        button.name = name.to_owned();
+        button.key = Some(key.to_owned());
+        button
+    };
+    let mut more = ButtonConfig::default();
+    more.name = "More".to_owned();
+    more.sub_button = vec![button("Help", "HELP")];
+    let mut config = wxbot::testing::config();
+    config.menu.button = vec![button("Today", "V1001_TODAY"), more];
+    config
+}
+
+/// WeChat's menu bar under the chat: a click on the bar and one in a sub-menu, each answered
+/// by the demo bot; a template message's card and its job report; then the keyboard.
+async fn menu_and_template(browser: &Client, playground: &Playground) -> Outcome {
+    let today = "//div[@id='menu-buttons']//button[.='Today']";
+    wait_for(browser, Locator::XPath(today))
+        .await?
+        .click()
+        .await?;
+    bot_text(browser, "click V1001_TODAY").await?;
+    let more = "//div[@id='menu-buttons']//button[.='More']";
+    browser.find(Locator::XPath(more)).await?.click().await?;
+    let help = "//div[contains(@class,'submenu')]/button[.='Help']";
+    wait_for(browser, Locator::XPath(help))
+        .await?
+        .click()
+        .await?;
+    bot_text(browser, "click HELP").await?;
+
+    send_template(playground).await?;
+    let card = "//div[contains(@class,'card template')][div[.='TPL_ORDER']]\
+        [.//span[.='Green tea']][a[contains(@class,'detail')]]";
+    wait_for(browser, Locator::XPath(card)).await?;
+    let report = "//button[contains(@class,'report')]";
+    browser.find(Locator::XPath(report)).await?.click().await?;
+    let reported = "//div[contains(@class,'notice') and contains(., 'TEMPLATESENDJOBFINISH')]";
+    wait_for(browser, Locator::XPath(reported)).await?;
+
+    browser
+        .find(Locator::Id("to-keyboard"))
+        .await?
+        .click()
+        .await?;
+    wait_for(browser, Locator::Css("#keyboard:not([hidden]) #text")).await?;
+    Ok(())
+}
+
+/// The bot's side of a template message, straight to the playground's emulator.
+async fn send_template(playground: &Playground) -> Outcome {
+    let emulator = playground.emulator();
+    let base = emulator.base_url();
+    let token_url = format!(
+        "{base}/cgi-bin/token?grant_type=client_credential&appid={}&secret={}",
+        emulator.appid(),
+        emulator.secret()
+    );
+    let token: serde_json::Value = local_client().get(token_url).send().await?.json().await?;
+    let token = token["access_token"].as_str().ok_or("no token")?;
+    let message = json!({
+        "touser": "o_playground_user",
+        "template_id": "TPL_ORDER",
+        "url": "https://example.com/orders/42",
+        "data": { "keyword1": { "value": "Green tea", "color": "#173177" } },
+    });
+    let url = format!("{base}/cgi-bin/message/template/send?access_token={token}");
+    let sent: serde_json::Value = local_client()
+        .post(url)
+        .json(&message)
+        .send()
+        .await?
+        .json()
+        .await?;
+    if sent["errcode"] != 0 {
+        return Err(format!("the template message was refused: {sent}").into());
+    }
+    Ok(())
 }
 
 async fn details_and_uploads(browser: &Client) -> Outcome {
