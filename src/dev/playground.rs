@@ -171,8 +171,9 @@ impl Playground {
         &self.callback_url
     }
 
-    /// The emulator playing the WeChat API. The playground reads its customer-service
-    /// messages with [`Emulator::next_sent`], so read them with [`Emulator::sent`] instead.
+    /// The emulator playing the WeChat API. The playground reads its customer-service and
+    /// template messages with [`Emulator::next_sent`] and [`Emulator::next_template`], so read
+    /// them with [`Emulator::sent`] and [`Emulator::templates`] instead.
     pub fn emulator(&self) -> &Emulator {
         &self.emulator
     }
