@@ -231,16 +231,7 @@ impl Emulator {
     /// It waits on a notification, not a timer, and runs on any async runtime; wrap it in a
     /// timeout in a test so a missing send fails instead of hanging.
     pub async fn next_sent(&self) -> serde_json::Value {
-        loop {
-            let arrived = self.state.sent_arrived();
-            let mut arrived = std::pin::pin!(arrived);
-            // Registered before the check, so a send landing in between still wakes us.
-            arrived.as_mut().enable();
-            if let Some(message) = self.state.take_next_sent() {
-                return message;
-            }
-            arrived.await;
-        }
+        self.wait_for(State::take_next_sent).await
     }
 
     /// Every accepted `/cgi-bin/message/custom/typing` body, in order.
@@ -250,16 +241,8 @@ impl Emulator {
 
     /// The first typing command the emulator accepted, waited for until there is one.
     pub async fn first_typing(&self) -> serde_json::Value {
-        loop {
-            let arrived = self.state.sent_arrived();
-            let mut arrived = std::pin::pin!(arrived);
-            // Registered before the check, so a command landing in between still wakes us.
-            arrived.as_mut().enable();
-            if let Some(command) = self.state.typing().into_iter().next() {
-                return command;
-            }
-            arrived.await;
-        }
+        self.wait_for(|state| state.typing().into_iter().next())
+            .await
     }
 
     /// The custom menu as `/cgi-bin/menu/create` accepted it (`{"button": [...]}`, fields
@@ -316,16 +299,7 @@ impl Emulator {
     /// The next template message not yet returned by `next_template`, waited for as
     /// [`next_sent`](Self::next_sent) waits.
     pub async fn next_template(&self) -> serde_json::Value {
-        loop {
-            let arrived = self.state.sent_arrived();
-            let mut arrived = std::pin::pin!(arrived);
-            // Registered before the check, so a send landing in between still wakes us.
-            arrived.as_mut().enable();
-            if let Some(message) = self.state.take_next_template() {
-                return message;
-            }
-            arrived.await;
-        }
+        self.wait_for(State::take_next_template).await
     }
 
     /// Every accepted subscription message (`/cgi-bin/message/subscribe/bizsend`'s body, with
@@ -356,5 +330,20 @@ impl Emulator {
     /// `"GET /cgi-bin/nope?x=1"`, in order.
     pub fn unexpected(&self) -> Vec<String> {
         self.state.unexpected()
+    }
+
+    /// What `take` finds, waited for: it is asked again after every send, typing command and
+    /// template message.
+    async fn wait_for<T>(&self, take: impl Fn(&State) -> Option<T>) -> T {
+        loop {
+            let arrived = self.state.sent_arrived();
+            let mut arrived = std::pin::pin!(arrived);
+            // Registered before the check, so a send landing in between still wakes us.
+            arrived.as_mut().enable();
+            if let Some(found) = take(&self.state) {
+                return found;
+            }
+            arrived.await;
+        }
     }
 }
