@@ -8,8 +8,8 @@ use std::sync::Arc;
 use super::Bot;
 use crate::client::ClientError;
 use crate::menu::Menu;
-use crate::metrics::Metrics;
 use crate::message::parse;
+use crate::metrics::Metrics;
 
 /// How long a readiness check waits for the store or for WeChat.
 const CHECK_LIMIT: Duration = Duration::from_secs(3);

@@ -43,7 +43,7 @@ pub struct ButtonConfig {
     /// A `media_id` or `view_limited` button's permanent material.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub media_id: Option<String>,
-    /// The buttons of its sub-menu, bottom to top.
+    /// The buttons of its sub-menu, in order.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub sub_button: Vec<Self>,
 }
