@@ -36,7 +36,22 @@ impl<S: Clone + Send + Sync + 'static> Bot<S> {
     /// error hook's reply, if it gives one, else not at all (`success`).
     pub(super) async fn run(self, message: Arc<Incoming>, handler: HandlerFuture) -> Option<Ready> {
         let started = std::time::Instant::now();
-        let ready = self.make(&message, handler).await;
+        // One future, not a timed wrapper around another: the common path copies nothing more.
+        let ready = match AssertUnwindSafe(handler).catch_unwind().await {
+            Ok(Ok(None)) => None,
+            Ok(Ok(Some(reply))) => match self.make_ready(&message, reply).await {
+                Ok(ready) => Some(ready),
+                Err(failure) => self.failed(&message, Failure::Error(failure)).await,
+            },
+            Ok(Err(err)) => {
+                let failure = Failure::Error(format!("handler failed: {err}"));
+                self.failed(&message, failure).await
+            }
+            Err(panic) => {
+                let failure = Failure::Panic(panic_message(panic.as_ref()).to_owned());
+                self.failed(&message, failure).await
+            }
+        };
         let metrics = self.metrics();
         metrics.handler_time(started.elapsed());
         metrics.reply(
@@ -47,17 +62,9 @@ impl<S: Clone + Send + Sync + 'static> Bot<S> {
         ready
     }
 
-    /// [`Bot::run`]'s work, untimed.
-    async fn make(&self, message: &Incoming, handler: HandlerFuture) -> Option<Ready> {
-        let failure = match AssertUnwindSafe(handler).catch_unwind().await {
-            Ok(Ok(None)) => return None,
-            Ok(Ok(Some(reply))) => match self.make_ready(message, reply).await {
-                Ok(ready) => return Some(ready),
-                Err(failure) => Failure::Error(failure),
-            },
-            Ok(Err(err)) => Failure::Error(format!("handler failed: {err}")),
-            Err(panic) => Failure::Panic(panic_message(panic.as_ref()).to_owned()),
-        };
+    /// After a failure: the error hook's reply, made ready, or `None` (`success`); logged
+    /// either way.
+    async fn failed(&self, message: &Incoming, failure: Failure) -> Option<Ready> {
         let hook = std::panic::catch_unwind(AssertUnwindSafe(|| {
             self.inner.router.error_reply(message, &failure)
         }));
