@@ -36,20 +36,21 @@ impl<S: Clone + Send + Sync + 'static> Bot<S> {
     /// error hook's reply, if it gives one, else not at all (`success`).
     pub(super) async fn run(self, message: Arc<Incoming>, handler: HandlerFuture) -> Option<Ready> {
         let started = std::time::Instant::now();
-        // One future, not a timed wrapper around another: the common path copies nothing more.
+        // One future, not a timed wrapper around another, with the rare failure path boxed:
+        // the job's future stays as small as the common path needs (it is moved per message).
         let ready = match AssertUnwindSafe(handler).catch_unwind().await {
             Ok(Ok(None)) => None,
             Ok(Ok(Some(reply))) => match self.make_ready(&message, reply).await {
                 Ok(ready) => Some(ready),
-                Err(failure) => self.failed(&message, Failure::Error(failure)).await,
+                Err(failure) => Box::pin(self.failed(&message, Failure::Error(failure))).await,
             },
             Ok(Err(err)) => {
                 let failure = Failure::Error(format!("handler failed: {err}"));
-                self.failed(&message, failure).await
+                Box::pin(self.failed(&message, failure)).await
             }
             Err(panic) => {
                 let failure = Failure::Panic(panic_message(panic.as_ref()).to_owned());
-                self.failed(&message, failure).await
+                Box::pin(self.failed(&message, failure)).await
             }
         };
         let metrics = self.metrics();
