@@ -151,3 +151,36 @@ fn missing_fields_and_unknown_types_name_the_button() {
     let untyped = problems(&menu(vec![sub_menu("Empty", Vec::new())]));
     assert!(untyped[0].contains("type is missing"), "{untyped:?}");
 }
+
+#[test]
+fn long_urls_nested_sub_menus_and_typed_sub_menus_are_refused() {
+    let url = format!("https://example.com/{}", "a".repeat(1024));
+    let long = problems(&menu(vec![view("Site", &url)]));
+    assert!(
+        long[0].contains("url is 1044 bytes, WeChat allows 1024"),
+        "{long:?}"
+    );
+    let nested = problems(&menu(vec![sub_menu(
+        "More",
+        vec![sub_menu("Deeper", vec![view("Site", "https://e.com")])],
+    )]));
+    assert!(
+        nested
+            .iter()
+            .any(|p| p.contains("a sub-menu cannot hold another")),
+        "{nested:?}"
+    );
+    let mut typed = sub_menu("More", vec![view("Site", "https://e.com")]);
+    typed.kind = Some("click".to_owned());
+    let typed = problems(&menu(vec![typed]));
+    assert!(typed[0].contains("has no type"), "{typed:?}");
+    let mini = problems(&menu(vec![ButtonConfig {
+        url: Some("https://e.com".to_owned()),
+        appid: Some("wx1".to_owned()),
+        ..button("miniprogram", "Mini")
+    }]));
+    assert_eq!(
+        mini,
+        ["menu.button[0] \"Mini\": type \"miniprogram\" needs pagepath"]
+    );
+}
