@@ -73,6 +73,8 @@ struct Inner<S> {
     crypt: Option<MsgCrypt>,
     /// Where jobs that outlive their request run (see [`Bot::run_late_work_on`]).
     background: OnceLock<tokio::runtime::Handle>,
+    /// The last failed token fetch of a readiness check, reused for a while.
+    token_refused: ready::Remembered,
 }
 
 impl<S> Clone for Bot<S> {
@@ -128,6 +130,7 @@ impl<S: Clone + Send + Sync + 'static> Bot<S> {
             ),
             store,
             background: OnceLock::new(),
+            token_refused: ready::Remembered::default(),
             crypt: config.crypt().map_err(|err| ConfigError {
                 problems: vec![format!("account.encoding_aes_key: {err}")],
             })?,

@@ -63,8 +63,8 @@ enum Command {
     /// Create a QR code whose follows and scans carry SCENE (a number or a string), and
     /// print its image URL.
     Qr {
-        /// The scene: 1 to 100000 or a string of up to 64 bytes (any 32-bit number with
-        /// --expire).
+        /// The scene: 1 to 100000 or a string of up to 64 bytes (any positive 32-bit
+        /// number with --expire).
         scene: String,
         /// Make a temporary code living SECS seconds (at most 2592000, 30 days); without
         /// it, a permanent one.

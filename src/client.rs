@@ -226,7 +226,8 @@ fn excerpt(body: &[u8]) -> String {
 }
 
 impl<S> Ctx<S> {
-    /// The account's WeChat API client: media download, customer-service sends, typing.
+    /// The account's WeChat API client: media, customer-service sends, typing, the menu, QR
+    /// codes, template and subscription messages, user info.
     pub fn api(&self) -> &Client {
         self.lent()
             .downcast_ref::<Client>()

@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use super::Bot;
 use crate::client::ClientError;
@@ -13,6 +14,33 @@ use crate::metrics::Metrics;
 
 /// How long a readiness check waits for the store or for WeChat.
 const CHECK_LIMIT: Duration = Duration::from_secs(3);
+/// How long a failed token fetch answers readiness checks: probes every few seconds (or
+/// anyone, on the public port) must not turn into a fetch each, against WeChat's daily quota.
+const REMEMBER_FAILURE: Duration = Duration::from_secs(15);
+
+/// A failure remembered for [`REMEMBER_FAILURE`]. The lock is never held across an `.await`.
+#[derive(Debug, Default)]
+pub(super) struct Remembered(std::sync::Mutex<Option<(Instant, String)>>);
+
+impl Remembered {
+    /// The failure, while it is recent.
+    fn recent(&self) -> Option<String> {
+        let guard = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let (at, why) = guard.as_ref()?;
+        (at.elapsed() < REMEMBER_FAILURE).then(|| why.clone())
+    }
+
+    fn remember(&self, why: String) {
+        let mut guard = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        *guard = Some((Instant::now(), why));
+    }
+}
 
 /// Why the bot is not ready.
 #[derive(Debug, thiserror::Error)]
@@ -29,7 +57,8 @@ pub enum NotReady {
 impl<S: Clone + Send + Sync + 'static> Bot<S> {
     /// Whether the bot is ready: the store answers, and an access token is cached or
     /// obtainable. An account without API credentials (appid and secret) only ever answers
-    /// passively, so it needs no token. Each check gives up after 3 s.
+    /// passively, so it needs no token. Each check gives up after 3 s; a failed token fetch
+    /// answers the checks of the next 15 s without another.
     pub async fn ready(&self) -> Result<(), NotReady> {
         let store = tokio::time::timeout(CHECK_LIMIT, self.inner.store.connect()).await;
         match store {
@@ -37,12 +66,19 @@ impl<S: Clone + Send + Sync + 'static> Bot<S> {
             Ok(Err(err)) => return Err(NotReady::Store(err)),
             Err(_) => return Err(NotReady::Store(format!("no answer within {CHECK_LIMIT:?}"))),
         }
-        let token = tokio::time::timeout(CHECK_LIMIT, self.client().access_token()).await;
-        match token {
-            Ok(Ok(_) | Err(ClientError::NoCredentials)) => Ok(()),
-            Ok(Err(err)) => Err(NotReady::Token(err.to_string())),
-            Err(_) => Err(NotReady::Token(format!("no answer within {CHECK_LIMIT:?}"))),
+        if let Some(why) = self.inner.token_refused.recent() {
+            return Err(NotReady::Token(why));
         }
+        let token = tokio::time::timeout(CHECK_LIMIT, self.client().access_token()).await;
+        let why = match token {
+            Ok(Ok(_) | Err(ClientError::NoCredentials)) => return Ok(()),
+            Ok(Err(err)) => err.to_string(),
+            Err(_) => format!("no answer within {CHECK_LIMIT:?}"),
+        };
+        // Logged once per fetch, not per probe.
+        tracing::warn!("readiness: no access token: {why}");
+        self.inner.token_refused.remember(why.clone());
+        Err(NotReady::Token(why))
     }
 
     /// Warns, naming them, of the `[menu]`'s click keys no route takes (a tap on one would be

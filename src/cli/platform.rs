@@ -84,6 +84,7 @@ fn check_scene(scene: &Scene, expire: Option<u64>) -> Result<(), String> {
         (Scene::Id(id), None) if !(1..=100_000).contains(id) => Err(format!(
             "scene {id}: a permanent code's number is 1 to 100000 (or give --expire)"
         )),
+        (Scene::Id(0), Some(_)) => Err("scene 0: a scene number starts at 1".to_owned()),
         (Scene::Str(text), _) if text.is_empty() || text.len() > 64 => {
             Err(format!("scene {text:?}: a string scene is 1 to 64 bytes"))
         }

@@ -160,14 +160,18 @@ impl Client {
         self.post_api("/cgi-bin/qrcode/create", &body).await
     }
 
-    /// The image of the code with `ticket`: WeChat serves it from `mp.weixin.qq.com`; an
-    /// emulator (any other `api.base_url`) serves it itself.
+    /// The image of the code with `ticket`: WeChat serves it from `mp.weixin.qq.com`, whatever
+    /// host (or proxy) the API calls go through; a local emulator (`api.base_url` on
+    /// loopback) serves it itself.
     pub fn qrcode_image_url(&self, ticket: &str) -> String {
-        let base = &self.inner.base_url;
-        let host = if base.contains("api.weixin.qq.com") {
-            "https://mp.weixin.qq.com"
-        } else {
+        let base = self.inner.base_url.as_str();
+        let local = ["http://127.0.0.1", "http://localhost", "http://[::1]"]
+            .iter()
+            .any(|prefix| base.starts_with(prefix));
+        let host = if local {
             base
+        } else {
+            "https://mp.weixin.qq.com"
         };
         let ticket: String = form_urlencoded::byte_serialize(ticket.as_bytes()).collect();
         format!("{host}/cgi-bin/showqrcode?ticket={ticket}")

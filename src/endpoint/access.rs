@@ -84,6 +84,9 @@ fn log_line<B>(
     if LATENCY_IN_MS.load(Ordering::Relaxed) {
         // Microseconds kept: 0.412, not 0.41200000000000003.
         let latency_ms = latency.as_micros() as f64 / 1000.0;
+        // Every field the contract names is present in JSON, empty where unknown (an event
+        // has no MsgId, a refusal no message).
+        let (msg_type, msg_id) = (msg_type.unwrap_or_default(), msg_id.unwrap_or_default());
         tracing::info!(target: TARGET, %method, path, status, latency_ms, msg_type, msg_id, %request_id, refusal, "request");
     } else {
         tracing::info!(target: TARGET, %method, path, status, ?latency, msg_type, msg_id, %request_id, refusal, "request");

@@ -70,7 +70,6 @@ async fn readyz<S: Clone + Send + Sync + 'static>(bot: &Bot<S>) -> HttpResponse 
             .content_type(ContentType::plaintext())
             .body("ready"),
         Err(not_ready) => {
-            tracing::warn!("readyz: {not_ready}");
             let why = match not_ready {
                 NotReady::Store(_) => "not ready: the store does not answer",
                 NotReady::Token(_) => "not ready: no access token can be had",

@@ -105,6 +105,13 @@ fn action(spec: &ButtonConfig, report: &mut impl FnMut(String)) -> Option<Action
                 ));
                 None
             }
+            Some(value)
+                if name == "url"
+                    && !(value.starts_with("http://") || value.starts_with("https://")) =>
+            {
+                report(format!("url {value:?} must start with http:// or https://"));
+                None
+            }
             Some(value) => Some(value.to_owned()),
         }
     };

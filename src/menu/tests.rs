@@ -183,4 +183,14 @@ fn long_urls_nested_sub_menus_and_typed_sub_menus_are_refused() {
         mini,
         ["menu.button[0] \"Mini\": type \"miniprogram\" needs pagepath"]
     );
+    let schemeless = problems(&menu(vec![view("Site", "example.com")]));
+    assert!(
+        schemeless[0].contains("must start with http:// or https://"),
+        "{schemeless:?}"
+    );
+    let sub = menu(vec![sub_menu(
+        "More",
+        vec![view(&"s".repeat(61), "https://e.com")],
+    )]);
+    assert!(problems(&sub)[0].contains("name is 61 bytes, WeChat allows 60"));
 }

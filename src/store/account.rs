@@ -38,6 +38,7 @@ impl Default for AccountStore {
 
 impl AccountStore {
     fn new(prefix: &str, appid: &str, store: AnyStore) -> Self {
+        let metrics = Metrics::new(shares(&store));
         // Random, or, should the system's source fail, what sets this process apart anyway.
         let seed = getrandom::u64().unwrap_or_else(|_| {
             let nanos = std::time::SystemTime::now()
@@ -50,7 +51,7 @@ impl AccountStore {
             prefix: format!("{prefix}:{{{appid}}}").into(),
             store: Arc::new(store),
             instance: instance.into(),
-            metrics: Metrics::new(),
+            metrics,
         }
     }
 
@@ -106,11 +107,7 @@ impl AccountStore {
 
     /// Whether other instances see what this one writes (Redis).
     pub(crate) fn is_shared(&self) -> bool {
-        match &*self.store {
-            #[cfg(feature = "redis")]
-            AnyStore::Redis(_) => true,
-            _ => false,
-        }
+        shares(&self.store)
     }
 
     /// Whether the shared store answers now: `Some` for Redis, `None` for the others.
@@ -258,6 +255,15 @@ impl AccountStore {
         if decode(name, &raw).is_none_or(|record| record.value == value) {
             self.delete_if(name, &raw).await;
         }
+    }
+}
+
+/// Whether `store` is one other instances share (Redis).
+fn shares(store: &AnyStore) -> bool {
+    match store {
+        #[cfg(feature = "redis")]
+        AnyStore::Redis(_) => true,
+        _ => false,
     }
 }
 

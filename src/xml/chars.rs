@@ -102,6 +102,9 @@ fn char_ref_code(number: &str) -> Option<u32> {
     u32::from_str_radix(digits, radix).ok()
 }
 
+/// The most characters between `&#` and `;` that can name a code point (`x0010FFFF`).
+const LONGEST_REF: usize = 9;
+
 /// The character references in a tag's attributes (`raw`, starting at byte `at` of the
 /// document): one that names a forbidden character is refused. The walk reads no attribute
 /// value, so this is their only check; a tag without `&` (every WeChat tag) costs one look
@@ -114,7 +117,9 @@ pub(super) fn check_attribute_refs(raw: &[u8], at: usize) -> Result<(), XmlError
         let Some(rest) = raw[from..].strip_prefix(b"#") else {
             continue;
         };
-        let Some(len) = rest.iter().position(|&b| b == b';') else {
+        // A code point has at most 8 digits (`x10FFFF`, `1114111`): the `;` is looked for
+        // only that far, so `&#&#&#…` without one stays linear.
+        let Some(len) = rest.iter().take(LONGEST_REF + 1).position(|&b| b == b';') else {
             continue;
         };
         let code = std::str::from_utf8(&rest[..len])

@@ -88,11 +88,31 @@ fn json_lines_carry_the_access_fields_and_one_request_id() {
     let header = format!("X-Request-Id: {given}\r\n");
     let (status, echoed, _) = post_with(&server.addr, &uri, &header, &text_message("ping"));
     assert_eq!((status, echoed.as_deref()), (200, Some(given)));
+    // A refusal has no message: its line still carries every field, empty where unknown.
+    let forged = uri.replacen("signature=", "signature=0", 1);
+    let (status, refused, _) = post_with(&server.addr, &forged, "", &text_message("ping"));
+    assert_eq!(status, 403);
     wait_until(Duration::from_secs(20), "the late reply", || {
         (!emulator.sent().is_empty()).then_some(())
     });
     assert!(server.stop().success());
     let lines = parse_all(&server.rest_of_stderr());
+    let refusal = access_line(&lines, &refused.expect("an X-Request-Id on a refusal"));
+    for field in [
+        "method",
+        "path",
+        "status",
+        "latency_ms",
+        "msg_type",
+        "msg_id",
+        "request_id",
+    ] {
+        assert!(refusal.get(field).is_some(), "{field} missing: {refusal}");
+    }
+    assert_eq!(
+        (&refusal["status"], &refusal["msg_type"]),
+        (&403.into(), &"".into())
+    );
     let line = access_line(&lines, &made);
     assert_eq!(line["level"], "INFO");
     assert_eq!(line["method"], "POST");

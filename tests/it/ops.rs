@@ -63,6 +63,14 @@ async fn healthz_answers_and_readyz_needs_a_token_it_can_get() {
     assert_eq!(not_ready.status, 503, "{}", not_ready.body);
     assert_eq!(not_ready.body, "not ready: no access token can be had");
     assert!(!not_ready.body.contains(emulator.appid()));
+    // Probes right after do not fetch again: WeChat's token quota is daily.
+    let fetches = emulator.count("/cgi-bin/token");
+    assert_eq!(call(&refused, "/readyz").await.status, 503);
+    assert_eq!(
+        emulator.count("/cgi-bin/token"),
+        fetches,
+        "the failure was reused"
+    );
 }
 
 #[actix_web::test]
@@ -101,6 +109,8 @@ async fn callbacks_replies_and_replays_are_counted() {
         sample(&bot, "wxbot_handler_duration_seconds_count").await,
         1.0
     );
+    // No Redis, no gauge: a 0 would read as an outage.
+    assert!(!call(&bot, "/metrics").await.body.contains("wxbot_redis_up"));
 
     // Refusals count with their status, and a click no route takes answers success.
     let mut forged = signed(bot.bot().config());

@@ -235,7 +235,8 @@ fn qr_prints_the_image_url_and_refuses_impossible_scenes() {
         .collect();
     assert_eq!(emulator.qr_scene(&ticket).as_deref(), Some("42"));
     for args in [
-        &["qr", "0"][..],
+        &["qr", "0", "--expire", "60"][..],
+        &["qr", "0"],
         &["qr", "7", "--expire", "99999999"],
         &["qr", &"s".repeat(65)],
     ] {
