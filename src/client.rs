@@ -23,7 +23,7 @@ pub use custom::SendError;
 pub use error::{ApiError, ClientError};
 pub use media::{Downloaded, Uploaded};
 pub use notify::{Field, MiniProgram, SubscribeMessage, TemplateMessage};
-pub use platform::{MAX_QR_EXPIRE, QrCode, Scene, UserInfo};
+pub use platform::{MAX_PERMANENT_SCENE, MAX_QR_EXPIRE, MAX_SCENE_BYTES, QrCode, Scene, UserInfo};
 
 use crate::config::{Config, TokenEndpoint};
 use crate::router::Ctx;

@@ -32,8 +32,8 @@ pub mod prelude;
 /// messages, user info.
 pub mod platform {
     pub use crate::client::{
-        Field, MAX_QR_EXPIRE, MiniProgram, QrCode, Scene, SubscribeMessage, TemplateMessage,
-        UserInfo,
+        Field, MAX_PERMANENT_SCENE, MAX_QR_EXPIRE, MAX_SCENE_BYTES, MiniProgram, QrCode, Scene,
+        SubscribeMessage, TemplateMessage, UserInfo,
     };
 }
 pub mod reply;

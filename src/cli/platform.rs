@@ -11,7 +11,9 @@ use std::time::Duration;
 use clap::Subcommand;
 
 use super::App;
-use crate::client::{Client, ClientError, MAX_QR_EXPIRE, Scene};
+use crate::client::{
+    Client, ClientError, MAX_PERMANENT_SCENE, MAX_QR_EXPIRE, MAX_SCENE_BYTES, Scene,
+};
 use crate::config::{Config, MenuConfig};
 use crate::logs;
 use crate::menu::Menu;
@@ -81,13 +83,14 @@ fn check_scene(scene: &Scene, expire: Option<u64>) -> Result<(), String> {
         (_, Some(secs)) if secs == 0 || secs > longest => Err(format!(
             "--expire {secs}: a temporary code lives 1 to {longest} seconds (30 days)"
         )),
-        (Scene::Id(id), None) if !(1..=100_000).contains(id) => Err(format!(
-            "scene {id}: a permanent code's number is 1 to 100000 (or give --expire)"
+        (Scene::Id(id), None) if !(1..=MAX_PERMANENT_SCENE).contains(id) => Err(format!(
+            "scene {id}: a permanent code's number is 1 to {MAX_PERMANENT_SCENE} (or give \
+             --expire)"
         )),
         (Scene::Id(0), Some(_)) => Err("scene 0: a scene number starts at 1".to_owned()),
-        (Scene::Str(text), _) if text.is_empty() || text.len() > 64 => {
-            Err(format!("scene {text:?}: a string scene is 1 to 64 bytes"))
-        }
+        (Scene::Str(text), _) if text.is_empty() || text.len() > MAX_SCENE_BYTES => Err(format!(
+            "scene {text:?}: a string scene is 1 to {MAX_SCENE_BYTES} bytes"
+        )),
         _ => Ok(()),
     }
 }

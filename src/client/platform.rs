@@ -15,6 +15,10 @@ use crate::menu::Menu;
 const NO_MENU: [i64; 2] = [46003, 65303];
 /// The longest life of a temporary QR code: 30 days.
 pub const MAX_QR_EXPIRE: Duration = Duration::from_secs(2_592_000);
+/// The highest scene number of a permanent QR code (WeChat keeps 100,000 of them).
+pub const MAX_PERMANENT_SCENE: u32 = 100_000;
+/// The longest string scene, in bytes.
+pub const MAX_SCENE_BYTES: usize = 64;
 
 /// A QR code's scene: what a follow or scan through it carries as its `EventKey`.
 #[derive(Debug, Clone, PartialEq, Eq)]

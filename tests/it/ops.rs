@@ -124,6 +124,26 @@ async fn callbacks_replies_and_replays_are_counted() {
 }
 
 #[actix_web::test]
+async fn every_reply_kind_has_its_series() {
+    // The counters are a fixed table: a reply kind missing from it would go uncounted.
+    let bot = TestBot::new(Router::new().on(echo));
+    let kinds = [
+        Reply::text("t").msg_type(),
+        Reply::image(MediaId::from("m")).msg_type(),
+        Reply::voice(MediaId::from("m")).msg_type(),
+        Reply::from(Reply::video(MediaId::from("m"))).msg_type(),
+        Reply::from(Reply::music("https://e.com/a.mp3", MediaId::from("m"))).msg_type(),
+        Reply::news([]).msg_type(),
+        Reply::transfer_customer_service().msg_type(),
+    ];
+    let metrics = call(&bot, "/metrics").await.body;
+    for kind in kinds.into_iter().chain(["success"]) {
+        let series = format!("wxbot_replies_total{{kind=\"{kind}\"}} 0");
+        assert!(metrics.contains(&series), "{series} missing");
+    }
+}
+
+#[actix_web::test]
 async fn a_job_report_no_route_takes_is_counted_and_answered_success() {
     let bot = TestBot::new(Router::new().on(echo));
     // One report delivered three times: were a dedupe slot taken, two would be replays.
