@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
+use actix_web::dev::ServerHandle;
 use actix_web::middleware::{Condition, from_fn};
 use actix_web::{HttpResponse, HttpServer, web};
 use clap::{CommandFactory as _, FromArgMatches as _, Parser, Subcommand};
@@ -201,28 +202,18 @@ pub(crate) async fn serve_until<S: Clone + Send + Sync + 'static>(
     // Scripts read this line and may close the pipe after it: serving goes on regardless.
     logs::out(format_args!("listening on http://{bound}"));
     tracing::info!(%bound, path = %bot.config().server.path, "serving");
-    let ops = ops.map(|(ops, bound)| {
+    let ops_handle = ops.map(|(ops, bound)| {
         logs::out(format_args!("ops on http://{bound}"));
         let handle = ops.handle();
         actix_web::rt::spawn(ops);
         handle
     });
     let server = server.run();
-    let handle = server.handle();
     let limit = Duration::from_secs(bot.config().server.shutdown_timeout_secs);
     // Late replies run here, on the main runtime, which outlives the workers.
     bot.run_late_work_on(tokio::runtime::Handle::current());
-    let draining = bot.clone();
-    actix_web::rt::spawn(async move {
-        shutdown.await;
-        tracing::info!("shutting down: no new connections; waiting for late replies");
-        handle.pause().await;
-        draining.drain(limit).await;
-        handle.stop(true).await;
-        if let Some(ops) = ops {
-            ops.stop(true).await;
-        }
-    });
+    let stopping = stop_on(shutdown, server.handle(), ops_handle, bot.clone(), limit);
+    actix_web::rt::spawn(stopping);
     server.await?;
     // Requests on open connections during the graceful stop may have left late work too.
     let abandoned = bot.drain(limit).await;
@@ -230,6 +221,25 @@ pub(crate) async fn serve_until<S: Clone + Send + Sync + 'static>(
         tracing::warn!(abandoned, "late replies abandoned at shutdown");
     }
     Ok(())
+}
+
+/// Once `shutdown` completes: stop accepting, wait up to `limit` for late replies, then stop
+/// the callback's server and the operator's.
+async fn stop_on<S: Clone + Send + Sync + 'static>(
+    shutdown: impl Future<Output = ()>,
+    server: ServerHandle,
+    ops: Option<ServerHandle>,
+    bot: Bot<S>,
+    limit: Duration,
+) {
+    shutdown.await;
+    tracing::info!("shutting down: no new connections; waiting for late replies");
+    server.pause().await;
+    bot.drain(limit).await;
+    server.stop(true).await;
+    if let Some(ops) = ops {
+        ops.stop(true).await;
+    }
 }
 
 /// The server of `/healthz`, `/readyz` and `/metrics` on `server.ops_bind`, bound (with the
