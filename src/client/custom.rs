@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use super::{Client, ClientError, decode};
+use super::{Client, ClientError};
 use crate::ids::OpenId;
 use crate::reply::{RenderError, Reply, custom_message};
 
@@ -58,14 +58,6 @@ impl Client {
     }
 
     async fn post_json(&self, path: &str, body: &impl Serialize) -> Result<(), ClientError> {
-        let (_, answer) = self
-            .authed(path, |token| {
-                self.http()
-                    .post(self.url(path))
-                    .query(&[("access_token", token)])
-                    .json(body)
-            })
-            .await?;
-        decode::<Ack>(path, &answer).map(|_| ())
+        self.post_api::<Ack>(path, body).await.map(drop)
     }
 }

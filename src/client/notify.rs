@@ -23,6 +23,16 @@ pub struct MiniProgram {
     pub pagepath: String,
 }
 
+impl MiniProgram {
+    /// The page `pagepath` of the mini program `appid`.
+    pub fn new(appid: impl Into<String>, pagepath: impl Into<String>) -> Self {
+        Self {
+            appid: appid.into(),
+            pagepath: pagepath.into(),
+        }
+    }
+}
+
 /// One field of a notification: its value and, for template messages, a colour.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Field {
@@ -92,10 +102,7 @@ impl TemplateMessage {
 
     /// The mini program page a tap opens (before `url`, on clients that have them).
     pub fn miniprogram(mut self, appid: impl Into<String>, pagepath: impl Into<String>) -> Self {
-        self.miniprogram = Some(MiniProgram {
-            appid: appid.into(),
-            pagepath: pagepath.into(),
-        });
+        self.miniprogram = Some(MiniProgram::new(appid, pagepath));
         self
     }
 
@@ -151,10 +158,7 @@ impl SubscribeMessage {
 
     /// The mini program page a tap opens.
     pub fn miniprogram(mut self, appid: impl Into<String>, pagepath: impl Into<String>) -> Self {
-        self.miniprogram = Some(MiniProgram {
-            appid: appid.into(),
-            pagepath: pagepath.into(),
-        });
+        self.miniprogram = Some(MiniProgram::new(appid, pagepath));
         self
     }
 }
