@@ -11,6 +11,7 @@
 mod answer;
 mod deadline;
 mod dedup;
+mod detach;
 mod job;
 mod late;
 mod ready;
@@ -235,8 +236,8 @@ impl<S: Clone + Send + Sync + 'static> Bot<S> {
             return answer;
         }
         if let Some(name) = shared {
-            let across = self.dispatch_shared(message, handler, decision, name, received);
-            return Box::pin(across).await;
+            // Boxed inside: the common path's future stays small.
+            return (self.dispatch_shared(message, handler, decision, name, received)).await;
         }
         let slot = decision.slot();
         match self.start(&message, handler, decision, received, None) {

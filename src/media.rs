@@ -96,7 +96,9 @@ impl MediaCache {
         if let Some((kind, media)) = reply.media_mut()
             && let MediaSource::File(path) = media
         {
-            *media = MediaSource::Id(self.resolve(kind, path).await?);
+            // Boxed: a resolve that may upload is a future of many kilobytes, which a text
+            // reply's job would otherwise carry (and move) for nothing.
+            *media = MediaSource::Id(Box::pin(self.resolve(kind, path)).await?);
         }
         Ok(reply)
     }

@@ -98,17 +98,16 @@ pub(crate) struct Dedup {
 /// `CreateTime`, `Event` and `EventKey`. The sender is part of every key because MsgId
 /// collisions across users have been seen (binarywang/WxJava#333).
 pub(crate) fn key(header: &Header, event_key: Option<&str>) -> Option<String> {
-    const SEP: char = '\u{1f}';
+    const SEP: &str = "\u{1f}";
     let from = header.from.as_str();
+    // Joined, not formatted: one allocation of the exact size, on every message's path.
     if let Some(id) = &header.msg_id {
-        return Some(format!("{from}{SEP}{id}"));
+        return Some([from, SEP, id.as_str()].concat());
     }
     let event = header.event.as_deref()?;
-    let time = header.create_time;
-    Some(format!(
-        "{from}{SEP}{time}{SEP}{event}{SEP}{}",
-        event_key.unwrap_or_default()
-    ))
+    let time = header.create_time.to_string();
+    let key = event_key.unwrap_or_default();
+    Some([from, SEP, &time, SEP, event, SEP, key].concat())
 }
 
 impl Slot {

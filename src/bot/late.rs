@@ -73,7 +73,7 @@ pub(super) const PENDING: &str = "pending:";
 
 /// The store's name for the reply waiting for `user`.
 fn pending_name(user: &str) -> String {
-    format!("{PENDING}{user}")
+    [PENDING, user].concat()
 }
 
 /// Whether a message can carry a passive reply the user sees: a message, or an event the

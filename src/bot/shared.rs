@@ -14,6 +14,7 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use super::dedup::{Decision, Verdict};
+use super::detach::Detach;
 use super::late::Arbiter;
 use super::{Answer, Bot};
 use crate::message::{Header, Incoming};
@@ -33,7 +34,11 @@ const REPLY: &str = "reply ";
 
 /// The store's name for a message's dedupe key (its fields joined by `:`).
 pub(super) fn message_name(key: &str) -> String {
-    format!("msg:{}", key.replace('\u{1f}', ":"))
+    let mut name = String::with_capacity(4 + key.len());
+    name.push_str("msg:");
+    // Both separators are one byte: the key's length is the name's.
+    name.extend(key.chars().map(|c| if c == '\u{1f}' { ':' } else { c }));
+    name
 }
 
 impl<S: Clone + Send + Sync + 'static> Bot<S> {
@@ -47,7 +52,7 @@ impl<S: Clone + Send + Sync + 'static> Bot<S> {
         deadline: Instant,
     ) -> Claimed {
         let store = &self.inner.store;
-        let pending = format!("{PENDING}{}", store.instance());
+        let pending = [PENDING, store.instance()].concat();
         // Under "retries" the owner decides only when its job ends: the claim must outlive
         // WeChat's last delivery, or another instance would take the message up again.
         let ttl = if self.holds_late_replies() {
@@ -66,17 +71,18 @@ impl<S: Clone + Send + Sync + 'static> Bot<S> {
     /// Publishes the owner's answer to the message `name`, for retries on other instances.
     pub(super) async fn publish(&self, name: &str, answer: &Answer) {
         let value = match answer {
-            Answer::Reply(xml) => format!("{REPLY}{xml}"),
+            Answer::Reply(xml) => [REPLY, xml].concat(),
             Answer::Success => SUCCESS.to_owned(),
         };
         let ttl = Duration::from_secs(self.config().server.dedup_ttl_secs);
         self.inner.store.put(name, &value, ttl).await;
     }
 
-    /// Answers a message when instances share the store. The claim and what follows run in a
-    /// task, so a request dropped meanwhile leaves no claim without a worker: the owner runs
-    /// the job and publishes its answer; a delivery of a message another instance owns takes
-    /// that instance's answer. This delivery gets the verdict from the slot.
+    /// Answers a message when instances share the store: claims it, then the owner runs the
+    /// job and publishes its answer, and a delivery of a message another instance owns takes
+    /// that instance's answer; the verdict is decided for this instance's repeats too. It runs
+    /// in the request, [detached](Detach) should the request be dropped, so a claim is never
+    /// left without a worker.
     pub(super) async fn dispatch_shared(
         &self,
         message: Arc<Incoming>,
@@ -85,36 +91,48 @@ impl<S: Clone + Send + Sync + 'static> Bot<S> {
         name: String,
         received: Instant,
     ) -> Answer {
-        let (slot, header) = (decision.slot(), message.header.clone());
-        let (bot, task_name) = (self.clone(), name.clone());
-        self.spawn(async move {
-            let name = task_name;
+        let bot = self.clone();
+        Detach::new(async move {
             let deadline = received + Duration::from_millis(bot.config().server.reply_deadline_ms);
             match bot.claim_across(&name, &message.header, deadline).await {
                 Claimed::Waiting(xml) => {
                     let answer = bot.pending_taken(xml);
                     decision.decide(Verdict::Relayed(answer.clone()));
                     bot.publish(&name, &answer).await;
+                    answer
                 }
                 Claimed::Taken => {
                     // Another instance has (or had) this message: a repeat, across instances.
                     bot.metrics().dedupe_replay();
                     let answer = bot.answer_elsewhere(&name, received, &message.header).await;
-                    decision.decide(Verdict::Relayed(answer));
+                    decision.decide(Verdict::Relayed(answer.clone()));
+                    answer
                 }
-                Claimed::Mine => {
-                    let start =
-                        bot.start(&message, handler, decision, received, Some(name.clone()));
-                    if let Some(answer) = start {
-                        bot.publish(&name, &answer).await;
-                    }
-                }
+                Claimed::Mine => bot.own(message, handler, decision, name, received).await,
             }
-        });
-        // The first delivery as far as this instance knows; one owned elsewhere is counted
-        // (and held) by the task.
+        })
+        .await
+    }
+
+    /// Runs a message this instance owns across instances: its answer, published at once when
+    /// the job finishes in place (by the job's race otherwise).
+    async fn own(
+        &self,
+        message: Arc<Incoming>,
+        handler: HandlerFuture,
+        decision: Decision,
+        name: String,
+        received: Instant,
+    ) -> Answer {
+        let slot = decision.slot();
+        let start = self.start(&message, handler, decision, received, Some(name.clone()));
+        if let Some(answer) = start {
+            self.publish(&name, &answer).await;
+            return answer;
+        }
+        // The first delivery as far as this instance knows.
         let first = self.holds_late_replies().then_some(1);
-        self.verdict(&slot, first, received, &header, Some(&name))
+        self.verdict(&slot, first, received, &message.header, Some(&name))
             .await
     }
 

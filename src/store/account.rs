@@ -148,7 +148,7 @@ impl AccountStore {
 
     /// The full key of `name`.
     fn key(&self, name: &str) -> String {
-        format!("{}:{name}", self.prefix)
+        [&self.prefix, ":", name].concat()
     }
 
     /// The value under `name`; a store that fails reads as absent.

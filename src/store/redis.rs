@@ -69,11 +69,11 @@ impl Redis {
         value: &str,
         ttl: Duration,
     ) -> Result<Claimed, StoreError> {
-        let claim = set(message, value, ttl).arg("NX").clone();
+        let claim = set(message, value, ttl, true);
         let (reply, claimed): (Option<String>, Option<String>) = self
             .link
             .with(|mut connection| async move {
-                let mut pipe = redis::pipe();
+                let mut pipe = redis::Pipeline::with_capacity(2);
                 match waiting {
                     Some(key) => pipe.cmd("GET").arg(key),
                     // Nothing to look for: a harmless stand-in keeps the answer's shape.
@@ -108,14 +108,20 @@ pub(crate) fn masked(url: &str) -> String {
     }
 }
 
-/// `SET key value PX ttl`.
-fn set(key: &str, value: &str, ttl: Duration) -> redis::Cmd {
-    cmd("SET")
+/// `SET key value PX ttl`, with `NX` when `only_new`: built in one allocation of its size.
+fn set(key: &str, value: &str, ttl: Duration, only_new: bool) -> redis::Cmd {
+    // The most digits a u64 has.
+    let size = "SETPXNX".len() + key.len() + value.len() + 20;
+    let mut set = redis::Cmd::with_capacity(6, size);
+    set.arg("SET")
         .arg(key)
         .arg(value)
         .arg("PX")
-        .arg(millis(ttl))
-        .clone()
+        .arg(millis(ttl));
+    if only_new {
+        set.arg("NX");
+    }
+    set
 }
 
 fn millis(ttl: Duration) -> u64 {
@@ -131,7 +137,7 @@ impl Store for Redis {
     }
 
     async fn put(&self, key: &str, value: &str, ttl: Duration) -> Result<(), StoreError> {
-        let set = set(key, value, ttl);
+        let set = set(key, value, ttl, false);
         self.link
             .with(|mut connection| async move { set.query_async(&mut connection).await })
             .await
@@ -143,7 +149,7 @@ impl Store for Redis {
         value: &str,
         ttl: Duration,
     ) -> Result<bool, StoreError> {
-        let set = set(key, value, ttl).arg("NX").clone();
+        let set = set(key, value, ttl, true);
         let set: Option<String> = self
             .link
             .with(|mut connection| async move { set.query_async(&mut connection).await })

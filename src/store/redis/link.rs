@@ -1,5 +1,9 @@
-//! The link to Redis: the connection manager (made on first use, so a bot can be built outside
-//! a runtime), the time limit of every operation, and the health mark.
+//! The link to Redis: its connections, the time limit of every operation, and the health mark.
+//!
+//! Each thread that uses Redis has a connection of its own, made on first use (so a bot can be
+//! built outside a runtime). A connection's driver is a task of the runtime that made it, so a
+//! command sent from an actix worker is written, read and answered on that worker: no message
+//! crosses threads, and the commands of the requests a worker has in flight leave in one write.
 //!
 //! Only a Redis that cannot be reached or serve counts as down. The first failure of an outage
 //! logs one line and starts a probe in the background, which pings with back-off until Redis
@@ -7,13 +11,16 @@
 //! [`StoreError::Down`] and its caller answers from local state, so no request waits on a
 //! Redis known to be down.
 
+use std::cell::RefCell;
 use std::future::Future;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::{ErrorKind, RedisResult, ServerErrorKind, cmd};
+use thread_local::ThreadLocal;
+use tokio::runtime::{Handle, Id};
 use tokio::sync::OnceCell;
 
 use crate::store::StoreError;
@@ -31,9 +38,22 @@ pub(super) struct Link {
     /// The URL as logs show it: any password masked.
     pub(super) shown: String,
     client: redis::Client,
-    connection: OnceCell<ConnectionManager>,
+    /// Each thread's own connection, so a command never crosses threads: its driver runs on
+    /// the runtime of the thread that made it (an actix worker's, for a callback).
+    connections: ThreadLocal<RefCell<Option<Local>>>,
+    /// Bumped when Redis is back after an outage: every thread then opens a fresh
+    /// connection instead of finding out, by one more failure, that its old one broke.
+    generation: AtomicU64,
     /// Redis is taken to be down: operations fail at once while the probe runs.
     down: AtomicBool,
+}
+
+/// One thread's connection: made (once, however many ask at once) on first use.
+#[derive(Debug)]
+struct Local {
+    runtime: Id,
+    generation: u64,
+    connection: Arc<OnceCell<ConnectionManager>>,
 }
 
 impl Link {
@@ -41,7 +61,8 @@ impl Link {
         Self {
             shown,
             client,
-            connection: OnceCell::new(),
+            connections: ThreadLocal::new(),
+            generation: AtomicU64::new(0),
             down: AtomicBool::new(false),
         }
     }
@@ -113,6 +134,7 @@ impl Link {
         loop {
             tokio::time::sleep(pause).await;
             if self.ping().await.is_ok() {
+                self.generation.fetch_add(1, Ordering::AcqRel);
                 self.down.store(false, Ordering::Release);
                 tracing::info!(url = %self.shown, "store: redis is back; sharing resumes");
                 return;
@@ -121,7 +143,31 @@ impl Link {
         }
     }
 
+    /// This thread's connection, made on first use, and again when the thread runs another
+    /// runtime (the old one's driver is gone) or Redis came back from an outage.
     async fn connection(&self) -> RedisResult<ConnectionManager> {
+        let runtime = Handle::current().id();
+        let generation = self.generation.load(Ordering::Acquire);
+        let cell = {
+            let mut slot = self.connections.get_or_default().borrow_mut();
+            match &*slot {
+                Some(local) if local.runtime == runtime && local.generation == generation => {
+                    if let Some(connection) = local.connection.get() {
+                        return Ok(connection.clone());
+                    }
+                    Arc::clone(&local.connection)
+                }
+                _ => {
+                    let connection = Arc::new(OnceCell::new());
+                    *slot = Some(Local {
+                        runtime,
+                        generation,
+                        connection: Arc::clone(&connection),
+                    });
+                    connection
+                }
+            }
+        };
         let connect = || {
             let config = ConnectionManagerConfig::new()
                 .set_connection_timeout(Some(COMMAND_TIMEOUT))
@@ -131,7 +177,7 @@ impl Link {
                 .set_max_delay(COMMAND_TIMEOUT);
             ConnectionManager::new_with_config(self.client.clone(), config)
         };
-        self.connection.get_or_try_init(connect).await.cloned()
+        cell.get_or_try_init(connect).await.cloned()
     }
 }
 
