@@ -87,7 +87,9 @@ impl MediaCache {
         inner.store.metrics().media_cache(warm.is_some());
         match warm {
             Some(media_id) => Ok(media_id),
-            None => self.resolve_cold(kind, path).await,
+            // Boxed: a resolve that may upload is a future of many kilobytes, which every
+            // message's job would otherwise carry (and move), a warm hit's and a text's alike.
+            None => Box::pin(self.resolve_cold(kind, path)).await,
         }
     }
 
@@ -96,9 +98,7 @@ impl MediaCache {
         if let Some((kind, media)) = reply.media_mut()
             && let MediaSource::File(path) = media
         {
-            // Boxed: a resolve that may upload is a future of many kilobytes, which a text
-            // reply's job would otherwise carry (and move) for nothing.
-            *media = MediaSource::Id(Box::pin(self.resolve(kind, path)).await?);
+            *media = MediaSource::Id(self.resolve(kind, path).await?);
         }
         Ok(reply)
     }
