@@ -75,7 +75,9 @@ impl<S: Clone + Send + Sync + 'static> Bot<S> {
             Answer::Success => SUCCESS.to_owned(),
         };
         let ttl = Duration::from_secs(self.config().server.dedup_ttl_secs);
-        self.inner.store.put(name, &value, ttl).await;
+        // Read only by an instance that gets WeChat's retry, seconds from now: it leaves with
+        // the next claim rather than in a round trip of its own.
+        self.inner.store.put_later(name, &value, ttl).await;
     }
 
     /// Answers a message when instances share the store: claims it, then the owner runs the

@@ -167,6 +167,18 @@ impl AccountStore {
         let _ = self.counted(self.store.put(&self.key(name), value, ttl).await);
     }
 
+    /// Sets `name` for `ttl` soon: with Redis the write rides with the next round trip (or
+    /// leaves on its own a moment later), so a write nobody reads at once costs no trip of
+    /// its own; the other stores write now.
+    pub(crate) async fn put_later(&self, name: &str, value: &str, ttl: Duration) {
+        #[cfg(feature = "redis")]
+        if let AnyStore::Redis(redis) = &*self.store {
+            redis.put_later(&self.key(name), value, ttl);
+            return;
+        }
+        self.put(name, value, ttl).await;
+    }
+
     /// Sets `name` unless it holds something; whether it did, or the store's failure.
     pub(crate) async fn put_if_absent(
         &self,

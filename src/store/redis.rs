@@ -3,6 +3,7 @@
 //! (connection, time limits, outages) is [`link`]'s.
 
 mod link;
+mod outbox;
 
 use std::sync::{Arc, LazyLock};
 use std::time::Duration;
@@ -57,6 +58,12 @@ impl Redis {
         self.link.ping().await
     }
 
+    /// Sets `key` for `ttl` soon and returns at once: the write leaves with this thread's
+    /// next claim, or on its own a moment later (see [`outbox`]).
+    pub(crate) fn put_later(&self, key: &str, value: &str, ttl: Duration) {
+        self.link.later(set(key, value, ttl, false));
+    }
+
     /// [`AccountStore::take_or_claim`](super::AccountStore::take_or_claim) in one round trip
     /// for the common case: a pipeline of the look for a waiting reply and the claim (plain
     /// commands: a script costs Redis three times the CPU). Only when a reply is waiting does
@@ -70,10 +77,15 @@ impl Redis {
         ttl: Duration,
     ) -> Result<Claimed, StoreError> {
         let claim = set(message, value, ttl, true);
+        // Writes that wait for a round trip leave with this one (their answers ignored).
+        let waiting_writes = self.link.waiting();
         let (reply, claimed): (Option<String>, Option<String>) = self
             .link
             .with(|mut connection| async move {
-                let mut pipe = redis::Pipeline::with_capacity(2);
+                let mut pipe = redis::Pipeline::with_capacity(2 + waiting_writes.len());
+                for write in waiting_writes {
+                    pipe.add_command(write).ignore();
+                }
                 match waiting {
                     Some(key) => pipe.cmd("GET").arg(key),
                     // Nothing to look for: a harmless stand-in keeps the answer's shape.

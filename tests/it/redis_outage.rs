@@ -1,15 +1,17 @@
 //! Redis failing: stopped or stalled while both instances run, unreachable at start-up,
 //! holding values that do not decode; and `store.prefix`.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use wxbot::Bot;
 use wxbot::emulator::Emulator;
+use wxbot::message::parse;
 use wxbot::prelude::*;
 use wxbot::testing::{TestBot, text_message};
 
 use crate::dedup::{Logs, Probe};
-use crate::instances::shared;
+use crate::instances::{Instance, shared};
 use crate::redis_server::RedisServer;
 
 fn echo_router(probe: &Probe) -> Router<Probe> {
@@ -171,4 +173,29 @@ async fn a_key_of_another_type_reads_as_absent_and_is_no_outage() {
         logs.lines("unreachable").is_empty(),
         "Redis is up: no outage"
     );
+}
+
+/// A request can be dropped mid-claim (its client gone). The claim may already be in Redis,
+/// so the message must still be run and its answer published, or a retry on another
+/// instance would wait on a claim nobody works on and answer `success`, the message lost.
+#[actix_web::test]
+async fn a_delivery_dropped_while_claiming_is_still_run_and_its_answer_published() {
+    let (emulator, redis) = (Emulator::start().expect("emulator"), RedisServer::start());
+    let config = shared(crate::common::config(&emulator), &redis);
+    let probe = Probe::new();
+    let a = Instance::start(&config, echo_router(&probe));
+    let b = Instance::start(&config, echo_router(&probe));
+    a.bot.connect().await.expect("connects");
+    let body = text_message("dropped");
+    let message = Arc::new(parse(body.as_bytes()).expect("parses"));
+    // The claim leaves for a stalled Redis; the delivery is dropped well within the claim's
+    // time limit, then Redis answers it.
+    redis.stall(true);
+    let dropped = tokio::time::timeout(Duration::from_millis(200), a.bot.dispatch(message));
+    assert!(dropped.await.is_err(), "no answer from a stalled Redis");
+    redis.stall(false);
+    // The retry lands on B, which finds A's claim and waits for A's answer.
+    let retry = b.send(&body).await;
+    assert_eq!(retry.text(), Some("dropped"), "{}", retry.body);
+    assert_eq!(probe.runs(), 1, "run once, by A");
 }

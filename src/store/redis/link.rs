@@ -23,6 +23,7 @@ use thread_local::ThreadLocal;
 use tokio::runtime::{Handle, Id};
 use tokio::sync::OnceCell;
 
+use super::outbox::{FLUSH_AFTER, Outbox};
 use crate::store::StoreError;
 
 /// How long one operation may take, reconnecting included: the store sits on the reply path,
@@ -54,6 +55,8 @@ struct Local {
     runtime: Id,
     generation: u64,
     connection: Arc<OnceCell<ConnectionManager>>,
+    /// Commands that need no answer, waiting for this thread's next round trip.
+    outbox: Arc<Outbox>,
 }
 
 impl Link {
@@ -146,27 +149,13 @@ impl Link {
     /// This thread's connection, made on first use, and again when the thread runs another
     /// runtime (the old one's driver is gone) or Redis came back from an outage.
     async fn connection(&self) -> RedisResult<ConnectionManager> {
-        let runtime = Handle::current().id();
-        let generation = self.generation.load(Ordering::Acquire);
-        let cell = {
-            let mut slot = self.connections.get_or_default().borrow_mut();
-            match &*slot {
-                Some(local) if local.runtime == runtime && local.generation == generation => {
-                    if let Some(connection) = local.connection.get() {
-                        return Ok(connection.clone());
-                    }
-                    Arc::clone(&local.connection)
-                }
-                _ => {
-                    let connection = Arc::new(OnceCell::new());
-                    *slot = Some(Local {
-                        runtime,
-                        generation,
-                        connection: Arc::clone(&connection),
-                    });
-                    connection
-                }
-            }
+        let cell = self.local(|local| {
+            let cell = &local.connection;
+            cell.get().cloned().ok_or_else(|| Arc::clone(cell))
+        });
+        let cell = match cell {
+            Ok(connection) => return Ok(connection),
+            Err(cell) => cell,
         };
         let connect = || {
             let config = ConnectionManagerConfig::new()
@@ -178,6 +167,62 @@ impl Link {
             ConnectionManager::new_with_config(self.client.clone(), config)
         };
         cell.get_or_try_init(connect).await.cloned()
+    }
+}
+
+impl Link {
+    /// `look` at this thread's connection and outbox, made anew when the thread runs another
+    /// runtime or the connections were renewed.
+    fn local<T>(&self, look: impl FnOnce(&Local) -> T) -> T {
+        let runtime = Handle::current().id();
+        let generation = self.generation.load(Ordering::Acquire);
+        let mut slot = self.connections.get_or_default().borrow_mut();
+        let local = match &mut *slot {
+            Some(local) if local.runtime == runtime && local.generation == generation => local,
+            stale => stale.insert(Local {
+                runtime,
+                generation,
+                connection: Arc::default(),
+                outbox: Arc::default(),
+            }),
+        };
+        look(local)
+    }
+
+    /// Sends `command`, whose answer nobody needs, with this thread's next round trip, or on
+    /// its own within [`FLUSH_AFTER`]. While Redis is down it is dropped, as a write is.
+    pub(super) fn later(self: &Arc<Self>, command: redis::Cmd) {
+        if !self.is_up() {
+            return;
+        }
+        let (outbox, schedule) =
+            self.local(|local| (Arc::clone(&local.outbox), local.outbox.push(command)));
+        if schedule {
+            let link = Arc::clone(self);
+            tokio::spawn(async move {
+                tokio::time::sleep(FLUSH_AFTER).await;
+                let commands = outbox.take_for_flush();
+                if !commands.is_empty() {
+                    let _ = link.send_ignored(commands).await;
+                }
+            });
+        }
+    }
+
+    /// The commands waiting in this thread's outbox, for a round trip about to leave.
+    pub(super) fn waiting(&self) -> Vec<redis::Cmd> {
+        self.local(|local| local.outbox.take())
+    }
+
+    async fn send_ignored(self: &Arc<Self>, commands: Vec<redis::Cmd>) -> Result<(), StoreError> {
+        self.with(|mut connection| async move {
+            let mut pipe = redis::Pipeline::with_capacity(commands.len());
+            for command in commands {
+                pipe.add_command(command).ignore();
+            }
+            pipe.query_async::<()>(&mut connection).await
+        })
+        .await
     }
 }
 
