@@ -11,26 +11,31 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
+use tokio::runtime::Handle;
 use tracing::Instrument as _;
 use tracing::instrument::Instrumented;
 
-/// A future polled by its owner that, dropped before it is done, is spawned to finish on the
-/// current runtime (and is dropped with it when there is none: the runtime is going away).
+/// A future polled by its owner that, dropped before it is done, is spawned to finish on a
+/// runtime of its own or the current one (and is dropped when there is none: the process is
+/// going away).
 pub(super) struct Detach<F: Future + Send + 'static>
 where
     F::Output: Send,
 {
     work: Option<Pin<Box<Instrumented<F>>>>,
+    runtime: Option<Handle>,
 }
 
 impl<F: Future + Send + 'static> Detach<F>
 where
     F::Output: Send,
 {
-    /// `work`, in the caller's span (a request's, with its id) wherever it finishes.
-    pub(super) fn new(work: F) -> Self {
+    /// `work`, in the caller's span (a request's, with its id) wherever it finishes; on
+    /// `runtime`, if given, should it be dropped.
+    pub(super) fn new(work: F, runtime: Option<Handle>) -> Self {
         Self {
             work: Some(Box::pin(work.instrument(tracing::Span::current()))),
+            runtime,
         }
     }
 }
@@ -56,8 +61,12 @@ where
     F::Output: Send,
 {
     fn drop(&mut self) {
-        let (Some(work), Ok(runtime)) = (self.work.take(), tokio::runtime::Handle::try_current())
-        else {
+        // A future that panicked while polled must not be polled again.
+        if std::thread::panicking() {
+            return;
+        }
+        let runtime = self.runtime.take().or_else(|| Handle::try_current().ok());
+        let (Some(work), Some(runtime)) = (self.work.take(), runtime) else {
             return;
         };
         drop(runtime.spawn(async move {
@@ -80,7 +89,10 @@ mod tests {
     async fn work_finished_in_place_is_not_run_again() {
         let runs = Arc::new(std::sync::atomic::AtomicUsize::new(0));
         let counted = Arc::clone(&runs);
-        let work = Detach::new(async move { counted.fetch_add(1, Ordering::SeqCst) + 41 });
+        let work = Detach::new(
+            async move { counted.fetch_add(1, Ordering::SeqCst) + 41 },
+            None,
+        );
         assert_eq!(work.await, 41);
         tokio::task::yield_now().await;
         assert_eq!(runs.load(Ordering::SeqCst), 1);
@@ -92,11 +104,12 @@ mod tests {
         let (done, finished) = oneshot::channel();
         let started = Arc::new(AtomicBool::new(false));
         let seen = Arc::clone(&started);
-        let mut work = Detach::new(async move {
+        let work = async move {
             seen.store(true, Ordering::SeqCst);
             wait.await.ok();
             done.send("finished").ok();
-        });
+        };
+        let mut work = Detach::new(work, None);
         // Polled once (it starts and waits), then dropped, as a request whose client left.
         assert!((&mut work).now_or_never().is_none());
         assert!(started.load(Ordering::SeqCst));

@@ -167,7 +167,6 @@ impl<S: Clone + Send + Sync + 'static> Bot<S> {
     }
 }
 
-/// Whether the reply's media is a local file.
 /// `reply` (its media already ids) with its XML.
 fn rendered(header: &Header, reply: Reply, original: Option<Reply>) -> Result<Ready, String> {
     let xml =
@@ -179,6 +178,7 @@ fn rendered(header: &Header, reply: Reply, original: Option<Reply>) -> Result<Re
     })
 }
 
+/// Whether the reply's media is a local file.
 fn names_files(reply: &Reply) -> bool {
     reply
         .media()

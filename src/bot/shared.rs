@@ -68,16 +68,28 @@ impl<S: Clone + Send + Sync + 'static> Bot<S> {
         }
     }
 
-    /// Publishes the owner's answer to the message `name`, for retries on other instances.
+    /// Publishes the owner's answer to the message `name`, for retries on other instances,
+    /// and returns once it is written: for a job's task, which the shutdown waits for.
     pub(super) async fn publish(&self, name: &str, answer: &Answer) {
+        let (name, value, ttl) = self.published(name, answer);
+        self.inner.store.put(name, &value, ttl).await;
+    }
+
+    /// Publishes as [`Bot::publish`] does, from a request, which does not wait for the write:
+    /// it leaves with this worker's next claims, or on its own a moment later (read only by
+    /// an instance that gets WeChat's retry, seconds from now).
+    async fn publish_soon(&self, name: &str, answer: &Answer) {
+        let (name, value, ttl) = self.published(name, answer);
+        self.inner.store.put_later(name, &value, ttl).await;
+    }
+
+    fn published<'n>(&self, name: &'n str, answer: &Answer) -> (&'n str, String, Duration) {
         let value = match answer {
             Answer::Reply(xml) => [REPLY, xml].concat(),
             Answer::Success => SUCCESS.to_owned(),
         };
         let ttl = Duration::from_secs(self.config().server.dedup_ttl_secs);
-        // Read only by an instance that gets WeChat's retry, seconds from now: it leaves with
-        // the next claim rather than in a round trip of its own.
-        self.inner.store.put_later(name, &value, ttl).await;
+        (name, value, ttl)
     }
 
     /// Answers a message when instances share the store: claims it, then the owner runs the
@@ -94,13 +106,16 @@ impl<S: Clone + Send + Sync + 'static> Bot<S> {
         received: Instant,
     ) -> Answer {
         let bot = self.clone();
-        Detach::new(async move {
+        // Counted, so a shutdown waits for it, detached or not.
+        let guard = self.inner.inflight.enter();
+        let work = async move {
+            let _guard = guard;
             let deadline = received + Duration::from_millis(bot.config().server.reply_deadline_ms);
             match bot.claim_across(&name, &message.header, deadline).await {
                 Claimed::Waiting(xml) => {
                     let answer = bot.pending_taken(xml);
                     decision.decide(Verdict::Relayed(answer.clone()));
-                    bot.publish(&name, &answer).await;
+                    bot.publish_soon(&name, &answer).await;
                     answer
                 }
                 Claimed::Taken => {
@@ -112,12 +127,14 @@ impl<S: Clone + Send + Sync + 'static> Bot<S> {
                 }
                 Claimed::Mine => bot.own(message, handler, decision, name, received).await,
             }
-        })
-        .await
+        };
+        // Should the request be dropped, the rest runs where late work does: on the runtime
+        // that outlives the workers.
+        Detach::new(work, self.inner.background.get().cloned()).await
     }
 
-    /// Runs a message this instance owns across instances: its answer, published at once when
-    /// the job finishes in place (by the job's race otherwise).
+    /// Runs a message this instance owns across instances: its answer, published from here
+    /// when the job finishes in place (by the job's task otherwise).
     async fn own(
         &self,
         message: Arc<Incoming>,
@@ -129,7 +146,7 @@ impl<S: Clone + Send + Sync + 'static> Bot<S> {
         let slot = decision.slot();
         let start = self.start(&message, handler, decision, received, Some(name.clone()));
         if let Some(answer) = start {
-            self.publish(&name, &answer).await;
+            self.publish_soon(&name, &answer).await;
             return answer;
         }
         // The first delivery as far as this instance knows.

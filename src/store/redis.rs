@@ -3,12 +3,11 @@
 //! (connection, time limits, outages) is [`link`]'s.
 
 mod link;
-mod outbox;
 
 use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 
-use redis::{Script, cmd};
+use redis::{RedisError, Script, Value, cmd};
 
 use super::{Claimed, Store, StoreError, clamp};
 use link::Link;
@@ -59,7 +58,7 @@ impl Redis {
     }
 
     /// Sets `key` for `ttl` soon and returns at once: the write leaves with this thread's
-    /// next claim, or on its own a moment later (see [`outbox`]).
+    /// next claims, or on its own a moment later (see `link/outbox.rs`).
     pub(crate) fn put_later(&self, key: &str, value: &str, ttl: Duration) {
         self.link.later(set(key, value, ttl, false));
     }
@@ -76,24 +75,13 @@ impl Redis {
         value: &str,
         ttl: Duration,
     ) -> Result<Claimed, StoreError> {
+        // Nothing to look for: a harmless stand-in keeps the answers' shape.
+        let look = cmd("GET").arg(waiting.unwrap_or(message)).clone();
         let claim = set(message, value, ttl, true);
-        // Writes that wait for a round trip leave with this one (their answers ignored).
-        let waiting_writes = self.link.waiting();
-        let (reply, claimed): (Option<String>, Option<String>) = self
-            .link
-            .with(|mut connection| async move {
-                let mut pipe = redis::Pipeline::with_capacity(2 + waiting_writes.len());
-                for write in waiting_writes {
-                    pipe.add_command(write).ignore();
-                }
-                match waiting {
-                    Some(key) => pipe.cmd("GET").arg(key),
-                    // Nothing to look for: a harmless stand-in keeps the answer's shape.
-                    None => pipe.cmd("GET").arg(message),
-                };
-                pipe.add_command(claim).query_async(&mut connection).await
-            })
-            .await?;
+        let answers = self.link.ask(vec![look, claim]).await?;
+        let [reply, claimed]: [Value; 2] = answers.try_into().map_err(|_| StoreError::Down)?;
+        let reply: Option<String> = redis::from_redis_value(reply).map_err(RedisError::from)?;
+        let claimed: Option<String> = redis::from_redis_value(claimed).map_err(RedisError::from)?;
         if claimed.is_none() {
             return Ok(Claimed::Taken);
         }

@@ -23,8 +23,10 @@ use thread_local::ThreadLocal;
 use tokio::runtime::{Handle, Id};
 use tokio::sync::OnceCell;
 
-use super::outbox::{FLUSH_AFTER, Outbox};
 use crate::store::StoreError;
+use outbox::Outbox;
+
+mod outbox;
 
 /// How long one operation may take, reconnecting included: the store sits on the reply path,
 /// inside WeChat's 5 seconds.
@@ -55,7 +57,7 @@ struct Local {
     runtime: Id,
     generation: u64,
     connection: Arc<OnceCell<ConnectionManager>>,
-    /// Commands that need no answer, waiting for this thread's next round trip.
+    /// Commands waiting to leave together in this thread's next pipeline.
     outbox: Arc<Outbox>,
 }
 
@@ -168,9 +170,7 @@ impl Link {
         };
         cell.get_or_try_init(connect).await.cloned()
     }
-}
 
-impl Link {
     /// `look` at this thread's connection and outbox, made anew when the thread runs another
     /// runtime or the connections were renewed.
     fn local<T>(&self, look: impl FnOnce(&Local) -> T) -> T {
@@ -187,42 +187,6 @@ impl Link {
             }),
         };
         look(local)
-    }
-
-    /// Sends `command`, whose answer nobody needs, with this thread's next round trip, or on
-    /// its own within [`FLUSH_AFTER`]. While Redis is down it is dropped, as a write is.
-    pub(super) fn later(self: &Arc<Self>, command: redis::Cmd) {
-        if !self.is_up() {
-            return;
-        }
-        let (outbox, schedule) =
-            self.local(|local| (Arc::clone(&local.outbox), local.outbox.push(command)));
-        if schedule {
-            let link = Arc::clone(self);
-            tokio::spawn(async move {
-                tokio::time::sleep(FLUSH_AFTER).await;
-                let commands = outbox.take_for_flush();
-                if !commands.is_empty() {
-                    let _ = link.send_ignored(commands).await;
-                }
-            });
-        }
-    }
-
-    /// The commands waiting in this thread's outbox, for a round trip about to leave.
-    pub(super) fn waiting(&self) -> Vec<redis::Cmd> {
-        self.local(|local| local.outbox.take())
-    }
-
-    async fn send_ignored(self: &Arc<Self>, commands: Vec<redis::Cmd>) -> Result<(), StoreError> {
-        self.with(|mut connection| async move {
-            let mut pipe = redis::Pipeline::with_capacity(commands.len());
-            for command in commands {
-                pipe.add_command(command).ignore();
-            }
-            pipe.query_async::<()>(&mut connection).await
-        })
-        .await
     }
 }
 
