@@ -167,9 +167,8 @@ impl AccountStore {
         let _ = self.counted(self.store.put(&self.key(name), value, ttl).await);
     }
 
-    /// Sets `name` for `ttl` soon: with Redis the write rides with the next round trip (or
-    /// leaves on its own a moment later), so a write nobody reads at once costs no trip of
-    /// its own; the other stores write now.
+    /// Sets `name` for `ttl` soon: on Redis the write rides with the next claims (or leaves
+    /// alone a moment later), costing no round trip of its own; the other stores write now.
     pub(crate) async fn put_later(&self, name: &str, value: &str, ttl: Duration) {
         #[cfg(feature = "redis")]
         if let AnyStore::Redis(redis) = &*self.store {
@@ -211,34 +210,27 @@ impl AccountStore {
         value: &str,
         ttl: Duration,
     ) -> Result<Claimed, StoreError> {
-        let claimed = self.take_or_claim_keys(waiting, message, value, ttl).await;
-        self.counted(claimed)
-    }
-
-    async fn take_or_claim_keys(
-        &self,
-        waiting: Option<&str>,
-        message: &str,
-        value: &str,
-        ttl: Duration,
-    ) -> Result<Claimed, StoreError> {
         let (waiting, message) = (waiting.map(|name| self.key(name)), self.key(message));
-        #[cfg(feature = "redis")]
-        if let AnyStore::Redis(redis) = &*self.store {
-            return redis
-                .take_or_claim(waiting.as_deref(), &message, value, ttl)
-                .await;
-        }
-        if !self.store.put_if_absent(&message, value, ttl).await? {
-            return Ok(Claimed::Taken);
-        }
-        if let Some(waiting) = &waiting
-            && let Some(reply) = self.store.get(waiting).await?
-            && self.store.delete_if(waiting, &reply).await?
-        {
-            return Ok(Claimed::Waiting(reply));
-        }
-        Ok(Claimed::Mine)
+        let store = &*self.store;
+        let claimed = async {
+            #[cfg(feature = "redis")]
+            if let AnyStore::Redis(redis) = store {
+                return redis
+                    .take_or_claim(waiting.as_deref(), &message, value, ttl)
+                    .await;
+            }
+            if !store.put_if_absent(&message, value, ttl).await? {
+                return Ok(Claimed::Taken);
+            }
+            if let Some(waiting) = &waiting
+                && let Some(reply) = store.get(waiting).await?
+                && store.delete_if(waiting, &reply).await?
+            {
+                return Ok(Claimed::Waiting(reply));
+            }
+            Ok(Claimed::Mine)
+        };
+        self.counted(claimed.await)
     }
 
     /// The record under `name`; one that does not decode is logged and read as absent.

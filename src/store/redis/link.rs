@@ -51,7 +51,7 @@ pub(super) struct Link {
     down: AtomicBool,
 }
 
-/// One thread's connection: made (once, however many ask at once) on first use.
+/// One thread's connection, made once (however many ask at once) on first use, and its outbox.
 #[derive(Debug)]
 struct Local {
     runtime: Id,
