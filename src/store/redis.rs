@@ -76,9 +76,10 @@ impl Redis {
         ttl: Duration,
     ) -> Result<Claimed, StoreError> {
         // Nothing to look for: a harmless stand-in keeps the answers' shape.
-        let look = cmd("GET").arg(waiting.unwrap_or(message)).clone();
+        let mut look = cmd("GET");
+        look.arg(waiting.unwrap_or(message));
         let claim = set(message, value, ttl, true);
-        let answers = self.link.ask(vec![look, claim]).await?;
+        let answers = self.link.ask([look, claim]).await?;
         let [reply, claimed]: [Value; 2] = answers.try_into().map_err(|_| StoreError::Down)?;
         let reply: Option<String> = redis::from_redis_value(reply).map_err(RedisError::from)?;
         let claimed: Option<String> = redis::from_redis_value(claimed).map_err(RedisError::from)?;

@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use redis::{Cmd, Value};
+use redis::{Cmd, Pipeline, Value};
 use tokio::sync::oneshot;
 
 use super::{Link, is_outage};
@@ -23,13 +23,13 @@ pub(super) const WRITE_WITHIN: Duration = Duration::from_millis(2);
 /// Where an asker gets the answers to its commands, in their order.
 pub(super) type Answers = oneshot::Sender<Result<Vec<Value>, StoreError>>;
 
-/// Commands waiting to leave.
+/// Commands waiting to leave: the pipeline that will carry them, built as they come.
 #[derive(Debug, Default)]
 pub(super) struct Queued {
-    /// Writes whose answers are ignored.
-    pub(super) writes: Vec<Cmd>,
-    /// Commands whose answers someone waits for, with where to send them.
-    pub(super) asks: Vec<(Vec<Cmd>, Answers)>,
+    /// Every command queued, in order; the writes' answers are ignored.
+    pub(super) pipe: Pipeline,
+    /// Each ask in order: how many of the answers are its, and where they go.
+    pub(super) asks: Vec<(usize, Answers)>,
 }
 
 /// One thread's queue, and which flushes of it are already scheduled.
@@ -56,7 +56,7 @@ pub(super) enum Flush {
 impl Outbox {
     /// Queues a write; the flush to schedule.
     pub(super) fn write(&self, command: Cmd) -> Flush {
-        self.lock().writes.push(command);
+        self.lock().pipe.add_command(command).ignore();
         if self.soon.load(Ordering::Acquire) || self.within.swap(true, Ordering::AcqRel) {
             return Flush::None;
         }
@@ -64,8 +64,13 @@ impl Outbox {
     }
 
     /// Queues `commands`, whose answers go to `answers`; the flush to schedule.
-    pub(super) fn ask(&self, commands: Vec<Cmd>, answers: Answers) -> Flush {
-        self.lock().asks.push((commands, answers));
+    pub(super) fn ask<const N: usize>(&self, commands: [Cmd; N], answers: Answers) -> Flush {
+        let mut queued = self.lock();
+        for command in commands {
+            queued.pipe.add_command(command);
+        }
+        queued.asks.push((N, answers));
+        drop(queued);
         match self.soon.swap(true, Ordering::AcqRel) {
             true => Flush::None,
             false => Flush::Soon,
@@ -84,7 +89,7 @@ impl Outbox {
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Queued> {
-        // Pushing to a Vec cannot panic halfway: a poisoned lock still holds whole commands.
+        // Adding a command cannot panic halfway: a poisoned lock still holds whole commands.
         self.queued
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -107,9 +112,9 @@ impl Link {
 
     /// The answers to `commands`, sent in one pipeline with every other ask this thread
     /// makes meanwhile (see [`Outbox`]), within the time limit of one operation.
-    pub(in crate::store::redis) async fn ask(
+    pub(in crate::store::redis) async fn ask<const N: usize>(
         self: &Arc<Self>,
-        commands: Vec<Cmd>,
+        commands: [Cmd; N],
     ) -> Result<Vec<Value>, StoreError> {
         if !self.is_up() {
             return Err(StoreError::Down);
@@ -141,24 +146,12 @@ impl Link {
 
     /// Sends `queued` in one pipeline: each ask gets its answers, the writes' are ignored.
     async fn flush(self: &Arc<Self>, queued: Queued) {
-        let Queued { writes, asks } = queued;
-        if writes.is_empty() && asks.is_empty() {
+        let Queued { mut pipe, asks } = queued;
+        if pipe.is_empty() {
             return;
         }
-        let asked: usize = asks.iter().map(|(commands, _)| commands.len()).sum();
-        let mut pipe = redis::Pipeline::with_capacity(writes.len() + asked);
         // One command refused (a key of another type) fails only its asker, not the lot.
         pipe.ignore_errors();
-        for write in writes {
-            pipe.add_command(write).ignore();
-        }
-        let mut waiting = Vec::with_capacity(asks.len());
-        for (commands, answers) in asks {
-            waiting.push((commands.len(), answers));
-            for command in commands {
-                pipe.add_command(command);
-            }
-        }
         let sent =
             self.with(|mut connection| async move {
                 pipe.query_async::<Vec<Value>>(&mut connection).await
@@ -168,13 +161,13 @@ impl Link {
             Ok(values) => {
                 if let Some(err) = values.iter().filter_map(refusal).find(is_outage) {
                     self.went_down(&err.to_string());
-                    for (_, answers) in waiting {
+                    for (_, answers) in asks {
                         let _ = answers.send(Err(StoreError::Down));
                     }
                     return;
                 }
                 let mut values = values.into_iter();
-                for (n, answers) in waiting {
+                for (n, answers) in asks {
                     let mine: Vec<Value> = values.by_ref().take(n).collect();
                     let answer = match mine.iter().find_map(refusal) {
                         Some(err) => {
@@ -188,7 +181,7 @@ impl Link {
             }
             // Logged once by `with`; each asker answers from local state.
             Err(_) => {
-                for (_, answers) in waiting {
+                for (_, answers) in asks {
                     let _ = answers.send(Err(StoreError::Down));
                 }
             }
@@ -219,16 +212,16 @@ mod tests {
             Flush::None,
             "rides with it"
         );
-        assert_eq!(outbox.ask(vec![], oneshot::channel().0), Flush::Soon);
-        assert_eq!(outbox.ask(vec![], oneshot::channel().0), Flush::None);
+        assert_eq!(outbox.ask([], oneshot::channel().0), Flush::Soon);
+        assert_eq!(outbox.ask([], oneshot::channel().0), Flush::None);
         let queued = outbox.take(&Flush::Soon);
         assert_eq!(
-            (queued.writes.len(), queued.asks.len()),
+            (queued.pipe.len(), queued.asks.len()),
             (2, 2),
             "all leave at once"
         );
         assert_eq!(
-            outbox.ask(vec![], oneshot::channel().0),
+            outbox.ask([], oneshot::channel().0),
             Flush::Soon,
             "a new lot"
         );
@@ -237,7 +230,7 @@ mod tests {
             Flush::None,
             "the writes' flush is due"
         );
-        assert_eq!(outbox.take(&Flush::Within).writes.len(), 1);
+        assert_eq!(outbox.take(&Flush::Within).pipe.len(), 1);
         assert_eq!(
             outbox.write(redis::cmd("SET")),
             Flush::None,
