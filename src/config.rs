@@ -211,6 +211,8 @@ pub struct MediaConfig {
     pub ttl_secs: u64,
     /// Re-upload when less than this is left.
     pub refresh_margin_secs: u64,
+    /// How long a file found unchanged is trusted before a `stat` looks again (0: always).
+    pub recheck_ms: u64,
     /// Largest image upload (JPG).
     pub image_max_bytes: u64,
     /// Largest voice upload (AMR or MP3).
@@ -230,6 +232,7 @@ impl Default for MediaConfig {
             assets_dir: "assets".into(),
             ttl_secs: 259_200,
             refresh_margin_secs: 3600,
+            recheck_ms: 1000,
             image_max_bytes: 128 * 1024,
             voice_max_bytes: 256 * 1024,
             voice_max_secs: 60,

@@ -5,8 +5,9 @@
 //! keyed by kind and content hash, so a changed file gets a new upload and an unchanged file
 //! under another name reuses the id; the cache belongs to one account (its [`Client`]).
 //!
-//! A warm hit is a read: one `stat` ([`files`]: content is hashed again only when the
-//! file's length or modification time changes) and read locks on the id ([`cell`]), so
+//! A warm hit is a read: a map lookup ([`files`]: one `stat` at most every
+//! `media.recheck_ms`, and content hashed again only when the file's length or modification
+//! time changed) and read locks on the id ([`cell`]), so
 //! requests for a popular file never wait for each other. Only an upload or a re-check takes
 //! the content's lock ([`upload`]): per content, one upload runs at a time and the others
 //! wait for it, so N concurrent first uses make one upload.
@@ -138,6 +139,8 @@ impl MediaCache {
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
     use futures_util::FutureExt as _;
     use sha1::{Digest, Sha1};
 
@@ -146,39 +149,75 @@ mod tests {
     use crate::config::{Backend, Config};
     use crate::store::Record;
 
-    /// A warm hit reads: it answers while the content's lock is held (an upload or a forget
-    /// running), instead of queueing behind it.
-    #[tokio::test]
-    async fn a_warm_hit_does_not_wait_for_the_lock() {
-        let dir = std::env::temp_dir().join(format!("wxbot-media-unit-{}", std::process::id()));
+    /// A cache over the folder `name` (fresh) whose file store already holds an id for each
+    /// content: nothing is uploaded, nothing goes out.
+    async fn seeded(name: &str, ids: &[(&[u8], &str)]) -> (MediaCache, Config) {
+        let dir = std::env::temp_dir().join(format!("wxbot-media-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
         let mut config = Config::default();
         config.media.assets_dir = dir.join("assets");
         config.store.backend = Backend::File;
         config.store.path = dir.join("store");
         std::fs::create_dir_all(&config.media.assets_dir).unwrap();
-        let jpeg = [0xff, 0xd8, 0xff, 0xe0, 1, 2, 3];
-        std::fs::write(config.media.assets_dir.join("a.jpg"), jpeg).unwrap();
-        // The id comes from the store, as after a restart: no upload, no network.
+        // The ids come from the store, as after a restart.
         let store = AccountStore::open(&config).unwrap();
-        let sha1: [u8; 20] = Sha1::digest(jpeg).into();
-        let record = Record {
-            value: "stored_id".to_owned(),
-            created_at: unix_now(),
-            expires_at: unix_now() + config.media.ttl_secs,
-        };
-        store
-            .keep(&media_name(MediaKind::Image, &sha1), &record)
-            .await;
+        for (content, id) in ids {
+            let record = Record {
+                value: (*id).to_owned(),
+                created_at: unix_now(),
+                expires_at: unix_now() + config.media.ttl_secs,
+            };
+            let sha1: [u8; 20] = Sha1::digest(content).into();
+            store
+                .keep(&media_name(MediaKind::Image, &sha1), &record)
+                .await;
+        }
         let cache = MediaCache::with_store(Client::new(&config), &config.media, store);
+        (cache, config)
+    }
+
+    const JPEG: [u8; 7] = [0xff, 0xd8, 0xff, 0xe0, 1, 2, 3];
+    const OTHER_JPEG: [u8; 8] = [0xff, 0xd8, 0xff, 0xe0, 4, 5, 6, 7];
+
+    /// A warm hit reads: it answers while the content's lock is held (an upload or a forget
+    /// running), instead of queueing behind it.
+    #[tokio::test]
+    async fn a_warm_hit_does_not_wait_for_the_lock() {
+        let (cache, config) = seeded("lock", &[(&JPEG, "stored_id")]).await;
+        std::fs::write(config.media.assets_dir.join("a.jpg"), JPEG).unwrap();
         let path = Path::new("a.jpg");
         let cold = cache.resolve(MediaKind::Image, path).await.unwrap();
         assert_eq!(cold.as_str(), "stored_id");
 
-        let cell = cache.cell(MediaKind::Image, &sha1);
+        let cell = cache.cell(MediaKind::Image, &Sha1::digest(JPEG).into());
         let held = cell.lock().await;
         let warm = cache.resolve(MediaKind::Image, path).now_or_never();
         assert_eq!(warm.map(Result::unwrap), Some(cold), "answered at once");
         drop(held);
-        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    /// Between two looks at a file a warm hit trusts it as it was (no `stat`); once
+    /// `media.recheck_ms` has passed, the next one sees the change.
+    #[tokio::test(start_paused = true)]
+    async fn a_changed_file_is_seen_once_its_recheck_is_due() {
+        let ids: [(&[u8], &str); 2] = [(&JPEG, "first_id"), (&OTHER_JPEG, "second_id")];
+        let (cache, config) = seeded("recheck", &ids).await;
+        let (file, path) = (config.media.assets_dir.join("a.jpg"), Path::new("a.jpg"));
+        let resolve = || async { cache.resolve(MediaKind::Image, path).await.unwrap() };
+        std::fs::write(&file, JPEG).unwrap();
+        assert_eq!(resolve().await.as_str(), "first_id");
+
+        std::fs::write(&file, OTHER_JPEG).unwrap();
+        let almost = Duration::from_millis(config.media.recheck_ms - 1);
+        tokio::time::advance(almost).await;
+        assert_eq!(resolve().await.as_str(), "first_id", "trusted until due");
+        tokio::time::advance(Duration::from_millis(1)).await;
+        assert_eq!(resolve().await.as_str(), "second_id", "seen when due");
+        std::fs::write(&file, JPEG).unwrap();
+        assert_eq!(
+            resolve().await.as_str(),
+            "second_id",
+            "the look was just made"
+        );
     }
 }

@@ -19,6 +19,7 @@ fn defaults_are_the_contracts() {
     assert_eq!(config.api.base_url, "https://api.weixin.qq.com");
     assert_eq!(config.media.ttl_secs, 259_200);
     assert_eq!(config.media.refresh_margin_secs, 3600);
+    assert_eq!(config.media.recheck_ms, 1000);
     assert_eq!(config.store.backend, Backend::Memory);
 }
 

@@ -1,16 +1,19 @@
 //! Which content a path holds: the path kept inside the assets folder, and what each
 //! (path, kind) held when last hashed. Content is hashed again only when the file's length
-//! or modification time changes, so a warm hit costs one `stat`.
+//! or modification time changes. That is looked at (one `stat`) at most once every
+//! `media.recheck_ms` per path, so a warm hit in between is a map lookup and no syscall.
 
 use std::cell::RefCell;
 use std::fs::Metadata;
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::SystemTime;
 
 use dashmap::DashMap;
 use foldhash::fast::RandomState;
 use sha1::{Digest, Sha1};
+use tokio::time::Instant;
 
 use super::MediaCache;
 use super::cell::IdCell;
@@ -22,16 +25,39 @@ use crate::ids::{MediaId, MediaKind};
 
 /// What each file held when last hashed, one map per kind, keyed by the path as the handler
 /// gave it: a warm hit looks its path up as it is, building no key.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(super) struct Files {
     image: Map,
     voice: Map,
     video: Map,
     thumb: Map,
+    /// The origin of every [`Known::checked`].
+    born: Instant,
 }
 
-/// Paths under the assets folder to what they held.
-type Map = DashMap<PathBuf, Seen, RandomState>;
+impl Default for Files {
+    fn default() -> Self {
+        Self {
+            image: Map::default(),
+            voice: Map::default(),
+            video: Map::default(),
+            thumb: Map::default(),
+            born: Instant::now(),
+        }
+    }
+}
+
+/// Paths under the assets folder (each passed [`locate`] before it was hashed) to what they
+/// held.
+type Map = DashMap<PathBuf, Known, RandomState>;
+
+/// A path's entry: what it held, and when a `stat` last found it so.
+#[derive(Debug)]
+struct Known {
+    seen: Seen,
+    /// Milliseconds from [`Files::born`]; written by whichever request looked, no lock.
+    checked: AtomicU64,
+}
 
 /// A file as last hashed, and the cell of its content's id.
 #[derive(Debug, Clone)]
@@ -83,32 +109,56 @@ impl Files {
     }
 
     /// The warm hit: the fresh id of the content `path` holds, when the file is known and
-    /// unchanged. One `stat` and read locks; `None` sends the request the long way, which
-    /// also names whatever is wrong.
+    /// was found unchanged within the last `media.recheck_ms` (else one `stat` looks again).
+    /// Read locks only; `None` sends the request the long way, which also names whatever is
+    /// wrong.
     pub(super) fn warm_hit(
         &self,
         kind: MediaKind,
         path: &Path,
         config: &MediaConfig,
     ) -> Option<MediaId> {
-        // Never `stat` outside the folder: such a path is refused the long way.
-        if !is_inside(path) {
-            return None;
-        }
-        let state = stat_under(&config.assets_dir, path).ok()?;
         let now = unix_now();
-        // The syscall is done before the map's read lock: a writer waits for no `stat`.
-        let seen = self.map(kind).get(path)?;
-        if seen.stamp.state != state {
+        let since = self.since_born();
+        {
+            let known = self.map(kind).get(path)?;
+            let checked = known.checked.load(Ordering::Relaxed);
+            if since.saturating_sub(checked) < config.recheck_ms {
+                return known.seen.cell.fresh_id(now, config);
+            }
+        }
+        // Due for a look: the syscall is made outside the map's lock, so a writer waits for
+        // no `stat`. The path is known, so it passed `locate`: it is inside the folder.
+        let state = stat_under(&config.assets_dir, path).ok()?;
+        let known = self.map(kind).get(path)?;
+        if known.seen.stamp.state != state {
             return None;
         }
-        seen.cell.fresh_id(now, config)
+        known.checked.store(since, Ordering::Relaxed);
+        known.seen.cell.fresh_id(now, config)
     }
 
-    /// The file as last hashed, if its length and mtime are still `state`.
+    /// The file as last hashed, if its length and mtime are still `state` (just looked at).
     fn unchanged(&self, kind: MediaKind, path: &Path, state: FileState) -> Option<Seen> {
-        let seen = self.map(kind).get(path)?;
-        (seen.stamp.state == state).then(|| seen.clone())
+        let known = self.map(kind).get(path)?;
+        if known.seen.stamp.state != state {
+            return None;
+        }
+        known.checked.store(self.since_born(), Ordering::Relaxed);
+        Some(known.seen.clone())
+    }
+
+    /// Records that `path` held `seen`, as a `stat` found it just now.
+    fn record(&self, kind: MediaKind, path: &Path, seen: Seen) {
+        let checked = AtomicU64::new(self.since_born());
+        self.map(kind)
+            .insert(path.to_owned(), Known { seen, checked });
+    }
+
+    /// Milliseconds since the map was made: [`Known::checked`]'s clock (tokio's, so tests can
+    /// pause it).
+    fn since_born(&self) -> u64 {
+        u64::try_from(self.born.elapsed().as_millis()).unwrap_or(u64::MAX)
     }
 }
 
@@ -159,8 +209,7 @@ impl MediaCache {
             },
             cell: self.cell(kind, &sha1),
         };
-        let files = self.inner.files.map(kind);
-        files.insert(path.to_owned(), seen.clone());
+        self.inner.files.record(kind, path, seen.clone());
         Ok((seen, bytes))
     }
 }

@@ -110,9 +110,11 @@ async fn a_stale_id_is_uploaded_again() {
     assert_eq!(setup.emulator.count(UPLOAD), 2);
 }
 
+/// With `recheck_ms = 0` every reply looks at the file; the default's window is the unit
+/// test `media::tests::a_changed_file_is_seen_once_its_recheck_is_due`.
 #[tokio::test]
 async fn a_changed_file_is_uploaded_again_and_a_copy_reuses_the_id() {
-    let setup = setup("content", |_| {});
+    let setup = setup("content", |media| media.recheck_ms = 0);
     setup.write("a.jpg", &jpeg(1000, 1));
     let first = setup.image("a.jpg").await.expect("first");
     setup.write("copy.jpg", &jpeg(1000, 1));
