@@ -1,7 +1,11 @@
-//! The benches' tiny harness: calibrated rounds, the median printed in ns/op.
+//! The benches' tiny harness: calibrated rounds, the median printed in ns/op; and the
+//! allocator of the `wxbot` binary, so what is timed allocates as it does there.
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
+
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 const ROUND: Duration = Duration::from_millis(100);
 const ROUNDS: usize = 7;

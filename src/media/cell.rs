@@ -1,8 +1,10 @@
 //! One (kind, content)'s media id: an [`IdCell`] readable at once by every request, and
 //! the lock its uploads take so that they are single-flight.
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, PoisonError, RwLock};
+
+use arc_swap::ArcSwapOption;
 
 use crate::client::ClientError;
 use crate::config::MediaConfig;
@@ -16,9 +18,9 @@ use crate::store::Record;
 /// Everything that changes the id holds the lock, so a holder sees it stand still.
 #[derive(Debug, Default)]
 pub(super) struct IdCell {
-    /// The id and when it was issued. Written only under `uploading`; a std lock, never held
-    /// across an `.await`.
-    current: RwLock<Option<Issued>>,
+    /// The id and when it was issued. Written only under `uploading`; read without a lock or
+    /// a write to memory other readers share, however many workers read it at once.
+    current: ArcSwapOption<Issued>,
     /// Held while an upload is decided and runs: the last upload's failure, which the
     /// requests that waited for it share.
     uploading: tokio::sync::Mutex<Option<Arc<ClientError>>>,
@@ -66,10 +68,9 @@ fn is_fresh(created_at: u64, now: u64, ttl_secs: u64, margin_secs: u64) -> bool 
 impl IdCell {
     /// The id, if there is one and it is fresh at `now`: the warm hit, without the lock.
     pub(super) fn fresh_id(&self, now: u64, config: &MediaConfig) -> Option<MediaId> {
-        // Poison cannot leave the id half written: it is replaced whole.
-        let current = self.current.read().unwrap_or_else(PoisonError::into_inner);
+        let current = self.current.load();
         let issued = current
-            .as_ref()
+            .as_deref()
             .filter(|issued| issued.is_fresh(now, config))?;
         Some(issued.media_id.clone())
     }
@@ -99,23 +100,21 @@ pub(super) struct Locked<'a> {
 impl Locked<'_> {
     /// The id, fresh or not.
     pub(super) fn current(&self) -> Option<Issued> {
-        self.read().clone()
+        self.cell.current.load().as_deref().cloned()
     }
 
     /// Whether the cell holds `media_id`.
     pub(super) fn holds(&self, media_id: &MediaId) -> bool {
-        self.read()
-            .as_ref()
+        self.cell
+            .current
+            .load()
+            .as_deref()
             .is_some_and(|issued| issued.media_id == *media_id)
     }
 
     /// Replaces the id; `None` makes the next request upload again.
     pub(super) fn set(&mut self, issued: Option<Issued>) {
-        *self
-            .cell
-            .current
-            .write()
-            .unwrap_or_else(PoisonError::into_inner) = issued;
+        self.cell.current.store(issued.map(Arc::new));
     }
 
     /// The id if fresh at `now`.
@@ -142,14 +141,6 @@ impl Locked<'_> {
             }
             Err(failure) => *self.failure = Some(failure),
         }
-    }
-
-    /// The id, read: the lock held means no one else writes it meanwhile.
-    fn read(&self) -> std::sync::RwLockReadGuard<'_, Option<Issued>> {
-        self.cell
-            .current
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
     }
 }
 
