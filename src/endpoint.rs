@@ -20,7 +20,9 @@ use crate::message::Incoming;
 mod access;
 mod ops;
 
-pub(crate) use access::{latency_in_ms, log_request, logging};
+#[cfg(feature = "cli")]
+pub(crate) use access::latency_in_ms;
+pub(crate) use access::{log_request, logging};
 pub use ops::configure as ops;
 
 impl ResponseError for CallbackError {

@@ -6,8 +6,9 @@
 #[path = "../handlers/mod.rs"]
 mod handlers;
 
-// Per-thread free lists without glibc's consolidation passes: the text echo is some 10% faster,
-// and a Redis-backed one, which allocates more per message, some 15% (README, "Performance").
+// Per-thread free lists, without glibc's arena locks and consolidation passes: faster under
+// load, above all in Redis mode and on several workers (README, "Performance").
+#[cfg(feature = "mimalloc")]
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

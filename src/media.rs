@@ -7,8 +7,8 @@
 //!
 //! A warm hit is a read: a map lookup ([`files`]: one `stat` at most every
 //! `media.recheck_ms`, and content hashed again only when the file's length or modification
-//! time changed) and read locks on the id ([`cell`]), so
-//! requests for a popular file never wait for each other. Only an upload or a re-check takes
+//! time changed) and a lock-free load of the id ([`cell`]), so requests for a popular file
+//! never wait for each other. Only an upload or a re-check takes
 //! the content's lock ([`upload`]): per content, one upload runs at a time and the others
 //! wait for it, so N concurrent first uses make one upload.
 
@@ -149,9 +149,18 @@ mod tests {
     use crate::config::{Backend, Config};
     use crate::store::Record;
 
+    /// A folder removed when the test ends.
+    struct Folder(std::path::PathBuf);
+
+    impl Drop for Folder {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+
     /// A cache over the folder `name` (fresh) whose file store already holds an id for each
     /// content: nothing is uploaded, nothing goes out.
-    async fn seeded(name: &str, ids: &[(&[u8], &str)]) -> (MediaCache, Config) {
+    async fn seeded(name: &str, ids: &[(&[u8], &str)]) -> (MediaCache, Config, Folder) {
         let dir = std::env::temp_dir().join(format!("wxbot-media-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         let mut config = Config::default();
@@ -173,7 +182,7 @@ mod tests {
                 .await;
         }
         let cache = MediaCache::with_store(Client::new(&config), &config.media, store);
-        (cache, config)
+        (cache, config, Folder(dir))
     }
 
     const JPEG: [u8; 7] = [0xff, 0xd8, 0xff, 0xe0, 1, 2, 3];
@@ -183,7 +192,7 @@ mod tests {
     /// running), instead of queueing behind it.
     #[tokio::test]
     async fn a_warm_hit_does_not_wait_for_the_lock() {
-        let (cache, config) = seeded("lock", &[(&JPEG, "stored_id")]).await;
+        let (cache, config, _folder) = seeded("lock", &[(&JPEG, "stored_id")]).await;
         std::fs::write(config.media.assets_dir.join("a.jpg"), JPEG).unwrap();
         let path = Path::new("a.jpg");
         let cold = cache.resolve(MediaKind::Image, path).await.unwrap();
@@ -201,7 +210,7 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn a_changed_file_is_seen_once_its_recheck_is_due() {
         let ids: [(&[u8], &str); 2] = [(&JPEG, "first_id"), (&OTHER_JPEG, "second_id")];
-        let (cache, config) = seeded("recheck", &ids).await;
+        let (cache, config, _folder) = seeded("recheck", &ids).await;
         let (file, path) = (config.media.assets_dir.join("a.jpg"), Path::new("a.jpg"));
         let resolve = || async { cache.resolve(MediaKind::Image, path).await.unwrap() };
         std::fs::write(&file, JPEG).unwrap();

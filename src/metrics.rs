@@ -62,8 +62,10 @@ struct Inner {
     deadline_fallbacks: Counter,
     customer_service_sends: Family<ErrcodeLabel, Counter>,
     uploads: Family<ResultLabel, Counter>,
-    /// `hit` and `miss`, made at the start: a warm hit counts without the family's lock.
-    media_cache: [Counter; 2],
+    /// `wxbot_media_cache_total`'s two series, made at the start: a warm hit counts without
+    /// the family's lock.
+    media_hits: Counter,
+    media_misses: Counter,
     token_fetches: Family<ResultLabel, Counter>,
     dedupe_replays: Counter,
     store_errors: Counter,
@@ -95,6 +97,18 @@ impl Metrics {
             "A job's time, from its start to its reply (late ones included)",
             handler_seconds.clone(),
         );
+        let media_cache: Family<ResultLabel, Counter> = counted(
+            &mut registry,
+            "media_cache",
+            "Media id look-ups: hit or miss",
+        );
+        // One statement each: `get_or_create`'s read guard must drop before the next creates.
+        let media_hits = media_cache
+            .get_or_create(&ResultLabel { result: "hit" })
+            .clone();
+        let media_misses = media_cache
+            .get_or_create(&ResultLabel { result: "miss" })
+            .clone();
         let inner = Inner {
             callbacks,
             handler_seconds,
@@ -111,12 +125,8 @@ impl Metrics {
                 "Customer-service sends by WeChat errcode (0 = sent)",
             ),
             uploads: counted(&mut registry, "media_uploads", "Media uploads by result"),
-            media_cache: {
-                let help = "Media id look-ups: hit or miss";
-                let family: Family<ResultLabel, Counter> =
-                    counted(&mut registry, "media_cache", help);
-                ["hit", "miss"].map(|result| family.get_or_create(&ResultLabel { result }).clone())
-            },
+            media_hits,
+            media_misses,
             token_fetches: counted(
                 &mut registry,
                 "token_fetches",
@@ -195,7 +205,11 @@ impl Metrics {
 
     /// A media id found (`hit`) or not (`miss`) without uploading.
     pub(crate) fn media_cache(&self, hit: bool) {
-        self.inner.media_cache[usize::from(!hit)].inc();
+        let inner = &self.inner;
+        match hit {
+            true => inner.media_hits.inc(),
+            false => inner.media_misses.inc(),
+        };
     }
 
     /// An access-token fetch from WeChat that succeeded or not.

@@ -29,6 +29,7 @@ static LATENCY_IN_MS: AtomicBool = AtomicBool::new(false);
 
 /// Makes the access line's latency `latency_ms`, a number of milliseconds: `serve` asks for
 /// it with `server.log_format = "json"`.
+#[cfg(feature = "cli")]
 pub(crate) fn latency_in_ms(on: bool) {
     LATENCY_IN_MS.store(on, Ordering::Relaxed);
 }

@@ -138,26 +138,33 @@ impl Files {
         known.seen.cell.fresh_id(now, config)
     }
 
-    /// The file as last hashed, if its length and mtime are still `state` (just looked at).
-    fn unchanged(&self, kind: MediaKind, path: &Path, state: FileState) -> Option<Seen> {
+    /// The file as last hashed, if its length and mtime are still `state`, which a `stat`
+    /// found at `looked`.
+    fn unchanged(
+        &self,
+        kind: MediaKind,
+        path: &Path,
+        state: FileState,
+        looked: u64,
+    ) -> Option<Seen> {
         let known = self.map(kind).get(path)?;
         if known.seen.stamp.state != state {
             return None;
         }
-        known.checked.store(self.since_born(), Ordering::Relaxed);
+        known.checked.store(looked, Ordering::Relaxed);
         Some(known.seen.clone())
     }
 
-    /// Records that `path` held `seen`, as a `stat` found it just now.
-    fn record(&self, kind: MediaKind, path: &Path, seen: Seen) {
-        let checked = AtomicU64::new(self.since_born());
+    /// Records that `path` held `seen`, whose state a `stat` found at `looked`.
+    fn record(&self, kind: MediaKind, path: &Path, seen: Seen, looked: u64) {
+        let checked = AtomicU64::new(looked);
         self.map(kind)
             .insert(path.to_owned(), Known { seen, checked });
     }
 
     /// Milliseconds since the map was made: [`Known::checked`]'s clock (tokio's, so tests can
-    /// pause it).
-    fn since_born(&self) -> u64 {
+    /// pause it). Read just before a `stat`, it is when that `stat` looked.
+    pub(super) fn since_born(&self) -> u64 {
         u64::try_from(self.born.elapsed().as_millis()).unwrap_or(u64::MAX)
     }
 }
@@ -171,24 +178,27 @@ impl MediaCache {
         path: &Path,
         full: &Path,
     ) -> Result<(Seen, Option<Vec<u8>>), MediaError> {
+        let looked = self.inner.files.since_born();
         // A `stat` is a cached-inode syscall, cheaper than a hop to the blocking pool.
         let meta = std::fs::metadata(full).map_err(|source| io(full, source))?;
         let state = FileState::of(&meta);
-        if let Some(seen) = self.inner.files.unchanged(kind, path, state) {
+        if let Some(seen) = self.inner.files.unchanged(kind, path, state, looked) {
             return Ok((seen, None));
         }
-        let (seen, bytes) = self.check(kind, path, full, state).await?;
+        let (seen, bytes) = self.check(kind, path, full, state, looked).await?;
         Ok((seen, Some(bytes)))
     }
 
     /// Reads the file where it really is (a symlink may not lead out of the assets folder),
-    /// checks the limits, hashes it and records what it held, as of `state`.
+    /// checks the limits, hashes it and records what it held, as of `state`, which a `stat`
+    /// found at `looked` ([`Files::since_born`]).
     pub(super) async fn check(
         &self,
         kind: MediaKind,
         path: &Path,
         full: &Path,
         state: FileState,
+        looked: u64,
     ) -> Result<(Seen, Vec<u8>), MediaError> {
         let config = &self.inner.config;
         let checked = contained(&config.assets_dir, full)?;
@@ -209,7 +219,7 @@ impl MediaCache {
             },
             cell: self.cell(kind, &sha1),
         };
-        self.inner.files.record(kind, path, seen.clone());
+        self.inner.files.record(kind, path, seen.clone(), looked);
         Ok((seen, bytes))
     }
 }

@@ -70,7 +70,9 @@ impl MediaCache {
         full: &Path,
         stamp: &Stamp,
     ) -> Result<Vec<u8>, MediaError> {
-        let (now_held, bytes) = self.check(kind, path, full, stamp.state).await?;
+        // `stamp.state` is from a `stat` made before this request waited for the lock: as of
+        // when is not known, so the next warm hit looks again (0, the oldest time).
+        let (now_held, bytes) = self.check(kind, path, full, stamp.state, 0).await?;
         if now_held.stamp.sha1 != stamp.sha1 {
             return Err(MediaError::Changed {
                 path: full.to_owned(),

@@ -65,6 +65,8 @@ impl Outbox {
 
     /// Queues `commands`, whose answers go to `answers`; the flush to schedule.
     pub(super) fn ask<const N: usize>(&self, commands: [Cmd; N], answers: Answers) -> Flush {
+        // An ask of nothing would leave an empty pipeline, which is never sent nor answered.
+        const { assert!(N > 0, "an ask has commands") };
         let mut queued = self.lock();
         for command in commands {
             queued.pipe.add_command(command);
@@ -212,16 +214,22 @@ mod tests {
             Flush::None,
             "rides with it"
         );
-        assert_eq!(outbox.ask([], oneshot::channel().0), Flush::Soon);
-        assert_eq!(outbox.ask([], oneshot::channel().0), Flush::None);
+        assert_eq!(
+            outbox.ask([redis::cmd("GET")], oneshot::channel().0),
+            Flush::Soon
+        );
+        assert_eq!(
+            outbox.ask([redis::cmd("GET")], oneshot::channel().0),
+            Flush::None
+        );
         let queued = outbox.take(&Flush::Soon);
         assert_eq!(
             (queued.pipe.len(), queued.asks.len()),
-            (2, 2),
+            (4, 2),
             "all leave at once"
         );
         assert_eq!(
-            outbox.ask([], oneshot::channel().0),
+            outbox.ask([redis::cmd("GET")], oneshot::channel().0),
             Flush::Soon,
             "a new lot"
         );
@@ -230,7 +238,12 @@ mod tests {
             Flush::None,
             "the writes' flush is due"
         );
-        assert_eq!(outbox.take(&Flush::Within).pipe.len(), 1);
+        let lot = outbox.take(&Flush::Within);
+        assert_eq!(
+            (lot.pipe.len(), lot.asks.len()),
+            (2, 1),
+            "the flush that runs first takes everything"
+        );
         assert_eq!(
             outbox.write(redis::cmd("SET")),
             Flush::None,
