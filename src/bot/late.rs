@@ -131,7 +131,7 @@ impl<S: Clone + Send + Sync + 'static> Bot<S> {
         } else {
             inner.pending.kept(ttl);
         }
-        inner.store.put(&name, xml, ttl).await;
+        inner.store.put_waiting(&name, xml, ttl).await;
         tracing::info!(
             msg_type = %header.msg_type,
             msg_id = header.msg_id.as_ref().map(|id| id.as_str()),

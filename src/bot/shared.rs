@@ -37,7 +37,12 @@ pub(super) fn message_name(key: &str) -> String {
     let mut name = String::with_capacity(4 + key.len());
     name.push_str("msg:");
     // Both separators are one byte: the key's length is the name's.
-    name.extend(key.chars().map(|c| if c == '\u{1f}' { ':' } else { c }));
+    for (i, field) in key.split('\u{1f}').enumerate() {
+        if i > 0 {
+            name.push(':');
+        }
+        name.push_str(field);
+    }
     name
 }
 

@@ -21,6 +21,8 @@ use crate::metrics::Metrics;
 pub(crate) struct AccountStore {
     /// `<store.prefix>:{<appid>}`.
     prefix: Arc<str>,
+    /// The full key of [`MARK`].
+    mark: Arc<str>,
     store: Arc<AnyStore>,
     /// This process among those sharing the store: the owner named by its claims and locks.
     instance: Arc<str>,
@@ -47,8 +49,10 @@ impl AccountStore {
             (u64::from(std::process::id()) << 32) | u64::from(nanos)
         });
         let instance = hex(&seed.to_be_bytes());
+        let prefix = format!("{prefix}:{{{appid}}}");
         Self {
-            prefix: format!("{prefix}:{{{appid}}}").into(),
+            mark: [&prefix, ":", MARK].concat().into(),
+            prefix: prefix.into(),
             store: Arc::new(store),
             instance: instance.into(),
             metrics,
@@ -167,6 +171,18 @@ impl AccountStore {
         let _ = self.counted(self.store.put(&self.key(name), value, ttl).await);
     }
 
+    /// Keeps `reply` under `name` for `ttl`: a reply waiting for its user's next message, which
+    /// [`AccountStore::take_or_claim`] takes. On Redis it marks the account as having one.
+    pub(crate) async fn put_waiting(&self, name: &str, reply: &str, ttl: Duration) {
+        #[cfg(feature = "redis")]
+        if let AnyStore::Redis(redis) = &*self.store {
+            let key = self.key(name);
+            let _ = self.counted(redis.keep_waiting(&self.mark, &key, reply, ttl).await);
+            return;
+        }
+        self.put(name, reply, ttl).await;
+    }
+
     /// Sets `name` for `ttl` soon: on Redis the write rides with the next claims (or leaves
     /// alone a moment later), costing no round trip of its own; the other stores write now.
     pub(crate) async fn put_later(&self, name: &str, value: &str, ttl: Duration) {
@@ -201,8 +217,8 @@ impl AccountStore {
     }
 
     /// Claims `message` with `value` for `ttl` and, when it is this instance's, takes the reply
-    /// waiting under `waiting` (if given and there): one round trip on Redis unless a reply
-    /// waits, the store's own operations elsewhere.
+    /// waiting under `waiting` (if given and there, kept by [`AccountStore::put_waiting`]):
+    /// one round trip on Redis unless a reply waits, the store's own operations elsewhere.
     pub(crate) async fn take_or_claim(
         &self,
         waiting: Option<&str>,
@@ -215,9 +231,11 @@ impl AccountStore {
         let claimed = async {
             #[cfg(feature = "redis")]
             if let AnyStore::Redis(redis) = store {
-                return redis
-                    .take_or_claim(waiting.as_deref(), &message, value, ttl)
-                    .await;
+                let waiting = (waiting.as_deref()).map(|reply| super::redis::Waiting {
+                    mark: &self.mark,
+                    reply,
+                });
+                return redis.take_or_claim(waiting, &message, value, ttl).await;
             }
             if !store.put_if_absent(&message, value, ttl).await? {
                 return Ok(Claimed::Taken);
@@ -276,6 +294,10 @@ fn decode(name: &str, raw: &str) -> Option<Record> {
         .inspect_err(|err| tracing::warn!(name = %super::shown(name), "store: undecodable record, ignored: {err}"))
         .ok()
 }
+
+/// The name of the account's mark of waiting replies: there while a reply kept for a user's
+/// next message may wait (on Redis; see [`AccountStore::put_waiting`]).
+const MARK: &str = "waiting";
 
 /// The name of the account's access token.
 pub(crate) const TOKEN: &str = "token";

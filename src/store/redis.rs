@@ -4,6 +4,7 @@
 
 mod link;
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 
@@ -25,10 +26,29 @@ static EXPIRE_IF: LazyLock<Script> = LazyLock::new(|| {
     )
 });
 
+/// Removes KEYS[1] and returns what it held.
+static TAKE: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        "local v = redis.call('GET', KEYS[1]) if v then redis.call('DEL', KEYS[1]) end return v",
+    )
+});
+
 /// A Redis server shared by every instance configured with its URL.
 #[derive(Debug)]
 pub(crate) struct Redis {
     link: Arc<Link>,
+    /// The mark of waiting replies was there at the last look: a claim then reads the user's
+    /// key in its own trip instead of a second one.
+    marked: AtomicBool,
+}
+
+/// Where a reply may wait for the sender of a message being claimed.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Waiting<'k> {
+    /// The account's mark, there while any reply may wait (see [`Redis::keep_waiting`]).
+    pub(crate) mark: &'k str,
+    /// The sender's reply.
+    pub(crate) reply: &'k str,
 }
 
 impl Redis {
@@ -38,6 +58,7 @@ impl Redis {
         let client = redis::Client::open(url).map_err(|err| err.to_string())?;
         Ok(Self {
             link: Arc::new(Link::new(client, masked(url))),
+            marked: AtomicBool::new(false),
         })
     }
 
@@ -63,36 +84,104 @@ impl Redis {
         self.link.later(set(key, value, ttl, false));
     }
 
+    /// Keeps `value` under `key` for `ttl`, a reply waiting for its user, and sets `mark` for as
+    /// long, both or neither: a claim reads a user's key only while the mark is there.
+    pub(crate) async fn keep_waiting(
+        &self,
+        mark: &str,
+        key: &str,
+        value: &str,
+        ttl: Duration,
+    ) -> Result<(), StoreError> {
+        let mut both = redis::pipe();
+        both.atomic()
+            .add_command(set(mark, "1", ttl, false))
+            .add_command(set(key, value, ttl, false));
+        let kept = self
+            .link
+            .with(|mut connection| async move { both.exec_async(&mut connection).await })
+            .await;
+        if kept.is_ok() {
+            self.marked.store(true, Ordering::Relaxed);
+        }
+        kept
+    }
+
     /// [`AccountStore::take_or_claim`](super::AccountStore::take_or_claim) in one round trip
-    /// for the common case: a pipeline of the look for a waiting reply and the claim (plain
-    /// commands: a script costs Redis three times the CPU). Only when a reply is waiting does
-    /// a second trip take it, by compare-and-delete, so two instances never both deliver it;
-    /// the one that loses answers its message as usual.
+    /// for the common case, of plain commands (a script costs Redis three times the CPU). The
+    /// claim leaves in this thread's next pipeline, which reads the account's mark of waiting
+    /// replies once for all its claims. While the mark was absent at the last look, that is
+    /// all: no reply can wait. Once it is seen, each claim also reads its user's key, and a
+    /// reply found there is taken by compare-and-delete in a second trip, so two instances
+    /// never both deliver it (the one that loses answers its message as usual). A claim that
+    /// finds the mark newly there takes the user's reply, if any, in a second trip too.
     pub(crate) async fn take_or_claim(
         &self,
-        waiting: Option<&str>,
+        waiting: Option<Waiting<'_>>,
         message: &str,
         value: &str,
         ttl: Duration,
     ) -> Result<Claimed, StoreError> {
-        // Nothing to look for: a harmless stand-in keeps the answers' shape.
-        let mut look = cmd("GET");
-        look.arg(waiting.unwrap_or(message));
         let claim = set(message, value, ttl, true);
-        let answers = self.link.ask([look, claim]).await?;
-        let [reply, claimed]: [Value; 2] = answers.try_into().map_err(|_| StoreError::Down)?;
-        let reply: Option<String> = redis::from_redis_value(reply).map_err(RedisError::from)?;
-        let claimed: Option<String> = redis::from_redis_value(claimed).map_err(RedisError::from)?;
-        if claimed.is_none() {
+        let Some(waiting) = waiting else {
+            let [claimed] = fixed(self.link.ask(None, [claim]).await?)?;
+            return Ok(if taken(claimed)? {
+                Claimed::Taken
+            } else {
+                Claimed::Mine
+            });
+        };
+        if !self.marked.load(Ordering::Relaxed) {
+            let [mark, claimed] = fixed(self.link.ask(Some(waiting.mark), [claim]).await?)?;
+            let marked = self.seen(&mark);
+            if taken(claimed)? {
+                return Ok(Claimed::Taken);
+            }
+            if !marked {
+                return Ok(Claimed::Mine);
+            }
+            let take = TAKE.key(waiting.reply);
+            let reply: Option<String> = self
+                .link
+                .with(|mut connection| async move { take.invoke_async(&mut connection).await })
+                .await?;
+            return Ok(reply.map_or(Claimed::Mine, Claimed::Waiting));
+        }
+        let mut look = cmd("GET");
+        look.arg(waiting.reply);
+        let answers = self.link.ask(Some(waiting.mark), [look, claim]).await?;
+        let [mark, reply, claimed] = fixed(answers)?;
+        self.seen(&mark);
+        if taken(claimed)? {
             return Ok(Claimed::Taken);
         }
-        match (waiting, reply) {
-            (Some(key), Some(reply)) if self.delete_if(key, &reply).await? => {
+        let reply: Option<String> = redis::from_redis_value(reply).map_err(RedisError::from)?;
+        match reply {
+            Some(reply) if self.delete_if(waiting.reply, &reply).await? => {
                 Ok(Claimed::Waiting(reply))
             }
             _ => Ok(Claimed::Mine),
         }
     }
+
+    /// Notes whether the mark read as `mark` is there (a refused read counts as there: the
+    /// user's key is then read, as it was before marks), and returns it.
+    fn seen(&self, mark: &Value) -> bool {
+        let there = !matches!(mark, Value::Nil);
+        self.marked.store(there, Ordering::Relaxed);
+        there
+    }
+}
+
+/// Whether the answer to a claim (`SET NX`) says another instance had the message.
+fn taken(answer: Value) -> Result<bool, StoreError> {
+    let set: Option<String> = redis::from_redis_value(answer).map_err(RedisError::from)?;
+    Ok(set.is_none())
+}
+
+/// The `N` answers of an ask, in order.
+fn fixed<const N: usize>(answers: Vec<Value>) -> Result<[Value; N], StoreError> {
+    answers.try_into().map_err(|_| StoreError::Down)
 }
 
 /// `url` with the password, if any, replaced by `***`.
@@ -192,3 +281,6 @@ impl Store for Redis {
         Ok(set == 1)
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,5 +1,5 @@
-//! The contract every backend keeps, run on each: memory, file, and a real `redis-server`
-//! started on a free port (`scripts/test` installs it; missing, the test fails saying so).
+//! The contract every backend keeps, run on memory and file here, and on a real
+//! `redis-server` in `redis/tests.rs`.
 
 use std::time::Duration;
 
@@ -8,10 +8,13 @@ use super::memory::Memory;
 use super::{AccountStore, Record, Store};
 use crate::clock::unix_now;
 
-const LONG: Duration = Duration::from_secs(60);
+pub(super) const LONG: Duration = Duration::from_secs(60);
 
 /// Get, put, the claims and the compare operations, as every backend must keep them.
-async fn keeps_the_contract(store: &impl Store, wait_for_expiry: impl AsyncFn(Duration)) {
+pub(super) async fn keeps_the_contract(
+    store: &impl Store,
+    wait_for_expiry: impl AsyncFn(Duration),
+) {
     assert_eq!(store.get("k").await.unwrap(), None);
     store.put("k", "v1", LONG).await.unwrap();
     assert_eq!(store.get("k").await.unwrap().as_deref(), Some("v1"));
@@ -150,86 +153,6 @@ async fn an_undecodable_record_is_absent() {
     let store = AccountStore::default();
     store.put("token", "not json", LONG).await;
     assert_eq!(store.record("token").await, None);
-}
-
-#[cfg(feature = "redis")]
-#[tokio::test]
-async fn redis_keeps_the_contract() {
-    let server = RedisServer::start();
-    let store = super::redis::Redis::open(&server.url()).unwrap();
-    store.connect().await.expect("redis answers");
-    keeps_the_contract(&store, async |span| tokio::time::sleep(span).await).await;
-}
-
-#[cfg(feature = "redis")]
-#[tokio::test]
-async fn a_redis_that_is_not_there_fails_at_once_and_is_not_asked_again_at_once() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let store = super::redis::Redis::open(&format!("redis://127.0.0.1:{port}/0")).unwrap();
-    assert!(store.connect().await.is_err());
-    let first = store.get("k").await;
-    assert!(
-        matches!(first, Err(super::StoreError::Redis(_))),
-        "{first:?}"
-    );
-    assert!(
-        matches!(store.get("k").await, Err(super::StoreError::Down)),
-        "resting"
-    );
-}
-
-/// A `redis-server` of this test's own on a free port, killed on drop.
-#[cfg(feature = "redis")]
-struct RedisServer {
-    port: u16,
-    child: std::process::Child,
-}
-
-#[cfg(feature = "redis")]
-impl RedisServer {
-    fn start() -> Self {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let child = std::process::Command::new("redis-server")
-            .args([
-                "--port",
-                &port.to_string(),
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-            ])
-            .stdout(std::process::Stdio::null())
-            .spawn()
-            .expect("redis-server not found: run scripts/test (it installs Debian's redis-server)");
-        let server = Self { port, child };
-        for _ in 0..500 {
-            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                return server;
-            }
-            std::thread::sleep(Duration::from_millis(10));
-        }
-        panic!("redis-server did not listen on port {port}");
-    }
-
-    fn url(&self) -> String {
-        format!("redis://127.0.0.1:{}/0", self.port)
-    }
-}
-
-#[cfg(feature = "redis")]
-impl Drop for RedisServer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 /// A folder removed on drop.

@@ -5,13 +5,15 @@
 //! Queued here, they leave as one pipeline from one task spawned for the lot, and each asker
 //! gets its own answers back. Writes nobody waits for (a message's published answer, read
 //! only by an instance that gets WeChat's retry, seconds later) ride with the next asks, or
-//! leave on their own within [`WRITE_WITHIN`].
+//! leave on their own within [`WRITE_WITHIN`]. A key every ask of a lot wants read (the
+//! account's mark of waiting replies) is read once for the lot, just before the first ask
+//! that wants it.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use redis::{Cmd, Pipeline, Value};
+use redis::{Cmd, Pipeline, Value, cmd};
 use tokio::sync::oneshot;
 
 use super::{Link, is_outage};
@@ -26,10 +28,28 @@ pub(super) type Answers = oneshot::Sender<Result<Vec<Value>, StoreError>>;
 /// Commands waiting to leave: the pipeline that will carry them, built as they come.
 #[derive(Debug, Default)]
 pub(super) struct Queued {
-    /// Every command queued, in order; the writes' answers are ignored.
+    /// Every command queued, in order.
     pub(super) pipe: Pipeline,
-    /// Each ask in order: how many of the answers are its, and where they go.
-    pub(super) asks: Vec<(usize, Answers)>,
+    /// What each command (or run of commands) of the pipeline is, in the same order.
+    pub(super) entries: Vec<Entry>,
+    /// The keys read once for the lot, and where their GETs sit among the entries.
+    looks: Vec<(String, usize)>,
+}
+
+/// One part of a lot, in the order of the pipeline.
+#[derive(Debug)]
+pub(super) enum Entry {
+    /// A write: its answer is dropped.
+    Write,
+    /// The GET of a key read once for the lot.
+    Look,
+    /// An ask of `n` commands, whose answers go to `answers`, after that of the look at
+    /// entry `look`, if any.
+    Ask {
+        n: usize,
+        look: Option<usize>,
+        answers: Answers,
+    },
 }
 
 /// One thread's queue, and which flushes of it are already scheduled.
@@ -56,22 +76,36 @@ pub(super) enum Flush {
 impl Outbox {
     /// Queues a write; the flush to schedule.
     pub(super) fn write(&self, command: Cmd) -> Flush {
-        self.lock().pipe.add_command(command).ignore();
+        let mut queued = self.lock();
+        queued.pipe.add_command(command);
+        queued.entries.push(Entry::Write);
+        drop(queued);
         if self.soon.load(Ordering::Acquire) || self.within.swap(true, Ordering::AcqRel) {
             return Flush::None;
         }
         Flush::Within
     }
 
-    /// Queues `commands`, whose answers go to `answers`; the flush to schedule.
-    pub(super) fn ask<const N: usize>(&self, commands: [Cmd; N], answers: Answers) -> Flush {
+    /// Queues `commands`, whose answers go to `answers`, preceded by the value of `look` when
+    /// given (read once for the lot); the flush to schedule.
+    pub(super) fn ask<const N: usize>(
+        &self,
+        look: Option<&str>,
+        commands: [Cmd; N],
+        answers: Answers,
+    ) -> Flush {
         // An ask of nothing would leave an empty pipeline, which is never sent nor answered.
         const { assert!(N > 0, "an ask has commands") };
         let mut queued = self.lock();
+        let look = look.map(|key| queued.look(key));
         for command in commands {
             queued.pipe.add_command(command);
         }
-        queued.asks.push((N, answers));
+        queued.entries.push(Entry::Ask {
+            n: N,
+            look,
+            answers,
+        });
         drop(queued);
         match self.soon.swap(true, Ordering::AcqRel) {
             true => Flush::None,
@@ -98,6 +132,22 @@ impl Outbox {
     }
 }
 
+impl Queued {
+    /// The entry of the lot's GET of `key`, queued now if it is the first ask to want it.
+    fn look(&mut self, key: &str) -> usize {
+        if let Some(&(_, entry)) = self.looks.iter().find(|(looked, _)| looked == key) {
+            return entry;
+        }
+        let mut get = cmd("GET");
+        get.arg(key);
+        self.pipe.add_command(get);
+        self.entries.push(Entry::Look);
+        let entry = self.entries.len() - 1;
+        self.looks.push((key.to_owned(), entry));
+        entry
+    }
+}
+
 impl Link {
     /// Sends `command`, whose answer nobody needs, with this thread's next asks, or on its own
     /// within [`WRITE_WITHIN`]. While Redis is down it is dropped, as a write is.
@@ -113,9 +163,11 @@ impl Link {
     }
 
     /// The answers to `commands`, sent in one pipeline with every other ask this thread
-    /// makes meanwhile (see [`Outbox`]), within the time limit of one operation.
+    /// makes meanwhile (see [`Outbox`]), within the time limit of one operation; first among
+    /// them the value of `look`, when given, read once for the whole pipeline.
     pub(in crate::store::redis) async fn ask<const N: usize>(
         self: &Arc<Self>,
+        look: Option<&str>,
         commands: [Cmd; N],
     ) -> Result<Vec<Value>, StoreError> {
         if !self.is_up() {
@@ -124,7 +176,7 @@ impl Link {
         let (answers, answered) = oneshot::channel();
         let (outbox, flush) = self.local(|local| {
             let outbox = Arc::clone(&local.outbox);
-            let flush = outbox.ask(commands, answers);
+            let flush = outbox.ask(look, commands, answers);
             (outbox, flush)
         });
         self.schedule(outbox, flush);
@@ -146,9 +198,12 @@ impl Link {
         });
     }
 
-    /// Sends `queued` in one pipeline: each ask gets its answers, the writes' are ignored.
+    /// Sends `queued` in one pipeline: each ask gets its answers (after its look's), the
+    /// writes' are dropped.
     async fn flush(self: &Arc<Self>, queued: Queued) {
-        let Queued { mut pipe, asks } = queued;
+        let Queued {
+            mut pipe, entries, ..
+        } = queued;
         if pipe.is_empty() {
             return;
         }
@@ -159,35 +214,61 @@ impl Link {
                 pipe.query_async::<Vec<Value>>(&mut connection).await
             })
             .await;
-        match sent {
-            Ok(values) => {
-                if let Some(err) = values.iter().filter_map(refusal).find(is_outage) {
+        let values = match sent {
+            Ok(values) => match values.iter().filter_map(refusal).find(is_outage) {
+                Some(err) => {
                     self.went_down(&err.to_string());
-                    for (_, answers) in asks {
-                        let _ = answers.send(Err(StoreError::Down));
-                    }
-                    return;
+                    Err(())
                 }
-                let mut values = values.into_iter();
-                for (n, answers) in asks {
-                    let mine: Vec<Value> = values.by_ref().take(n).collect();
-                    let answer = match mine.iter().find_map(refusal) {
-                        Some(err) => {
-                            tracing::warn!(url = %self.shown, "store: redis refused a command: {err}");
-                            Err(err.into())
-                        }
-                        None => Ok(mine),
-                    };
-                    let _ = answers.send(answer);
-                }
-            }
+                None => Ok(values),
+            },
             // Logged once by `with`; each asker answers from local state.
-            Err(_) => {
-                for (_, answers) in asks {
+            Err(_) => Err(()),
+        };
+        let Ok(values) = values else {
+            for entry in entries {
+                if let Entry::Ask { answers, .. } = entry {
                     let _ = answers.send(Err(StoreError::Down));
                 }
             }
-        }
+            return;
+        };
+        answer(&self.shown, entries, values);
+    }
+}
+
+/// Hands each ask of a lot its answers from `values`, the pipeline's in order (`shown`: the
+/// URL, for the warning about a refused command).
+fn answer(shown: &str, entries: Vec<Entry>, values: Vec<Value>) {
+    let mut values = values.into_iter();
+    let mut looked: Vec<(usize, Value)> = Vec::new();
+    for (at, entry) in entries.into_iter().enumerate() {
+        let (n, look, answers) = match entry {
+            Entry::Write => {
+                values.next();
+                continue;
+            }
+            Entry::Look => {
+                looked.extend(values.next().map(|value| (at, value)));
+                continue;
+            }
+            Entry::Ask { n, look, answers } => (n, look, answers),
+        };
+        // The look's value comes first; a refused look (a key of another type) is its
+        // asker's to read, and fails no ask.
+        let shared = look.and_then(|look| looked.iter().find(|(entry, _)| *entry == look));
+        let mut mine = Vec::with_capacity(n + 1);
+        mine.extend(shared.map(|(_, value)| value.clone()));
+        let own = mine.len();
+        mine.extend(values.by_ref().take(n));
+        let answer = match mine[own..].iter().find_map(refusal) {
+            Some(err) => {
+                tracing::warn!(url = %shown, "store: redis refused a command: {err}");
+                Err(err.into())
+            }
+            None => Ok(mine),
+        };
+        let _ = answers.send(answer);
     }
 }
 
@@ -200,54 +281,4 @@ fn refusal(value: &Value) -> Option<redis::RedisError> {
 }
 
 #[cfg(test)]
-mod tests {
-    use tokio::sync::oneshot;
-
-    use super::{Flush, Outbox};
-
-    #[test]
-    fn one_flush_is_scheduled_for_however_many_commands() {
-        let outbox = Outbox::default();
-        assert_eq!(outbox.write(redis::cmd("SET")), Flush::Within);
-        assert_eq!(
-            outbox.write(redis::cmd("SET")),
-            Flush::None,
-            "rides with it"
-        );
-        assert_eq!(
-            outbox.ask([redis::cmd("GET")], oneshot::channel().0),
-            Flush::Soon
-        );
-        assert_eq!(
-            outbox.ask([redis::cmd("GET")], oneshot::channel().0),
-            Flush::None
-        );
-        let queued = outbox.take(&Flush::Soon);
-        assert_eq!(
-            (queued.pipe.len(), queued.asks.len()),
-            (4, 2),
-            "all leave at once"
-        );
-        assert_eq!(
-            outbox.ask([redis::cmd("GET")], oneshot::channel().0),
-            Flush::Soon,
-            "a new lot"
-        );
-        assert_eq!(
-            outbox.write(redis::cmd("SET")),
-            Flush::None,
-            "the writes' flush is due"
-        );
-        let lot = outbox.take(&Flush::Within);
-        assert_eq!(
-            (lot.pipe.len(), lot.asks.len()),
-            (2, 1),
-            "the flush that runs first takes everything"
-        );
-        assert_eq!(
-            outbox.write(redis::cmd("SET")),
-            Flush::None,
-            "asks are due: it rides"
-        );
-    }
-}
+mod tests;
