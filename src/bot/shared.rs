@@ -126,7 +126,8 @@ impl<S: Clone + Send + Sync + 'static> Bot<S> {
                 Claimed::Taken => {
                     // Another instance has (or had) this message: a repeat, across instances.
                     bot.metrics().dedupe_replay();
-                    let answer = bot.answer_elsewhere(&name, received, &message.header).await;
+                    let elsewhere = bot.answer_elsewhere(&name, received, &message.header);
+                    let answer = Box::pin(elsewhere).await;
                     decision.decide(Verdict::Relayed(answer.clone()));
                     answer
                 }
@@ -156,8 +157,8 @@ impl<S: Clone + Send + Sync + 'static> Bot<S> {
         }
         // The first delivery as far as this instance knows.
         let first = self.holds_late_replies().then_some(1);
-        self.verdict(&slot, first, received, &message.header, Some(&name))
-            .await
+        let verdict = self.verdict(&slot, first, received, &message.header, Some(&name));
+        Box::pin(verdict).await
     }
 
     /// The answer to a delivery of a message another instance owns: the owner's answer,

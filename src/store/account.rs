@@ -191,7 +191,8 @@ impl AccountStore {
             redis.put_later(&self.key(name), value, ttl);
             return;
         }
-        self.put(name, value, ttl).await;
+        // Boxed: the Redis path's future stays small.
+        Box::pin(self.put(name, value, ttl)).await;
     }
 
     /// Sets `name` unless it holds something; whether it did, or the store's failure.
@@ -237,16 +238,15 @@ impl AccountStore {
                 });
                 return redis.take_or_claim(waiting, &message, value, ttl).await;
             }
-            if !store.put_if_absent(&message, value, ttl).await? {
-                return Ok(Claimed::Taken);
-            }
-            if let Some(waiting) = &waiting
-                && let Some(reply) = store.get(waiting).await?
-                && store.delete_if(waiting, &reply).await?
-            {
-                return Ok(Claimed::Waiting(reply));
-            }
-            Ok(Claimed::Mine)
+            // Boxed: the Redis path's future stays small.
+            Box::pin(claim_then_take(
+                store,
+                waiting.as_deref(),
+                &message,
+                value,
+                ttl,
+            ))
+            .await
         };
         self.counted(claimed.await)
     }
@@ -278,6 +278,26 @@ impl AccountStore {
             self.delete_if(name, &raw).await;
         }
     }
+}
+
+/// [`AccountStore::take_or_claim`] in the store's own operations.
+async fn claim_then_take(
+    store: &AnyStore,
+    waiting: Option<&str>,
+    message: &str,
+    value: &str,
+    ttl: Duration,
+) -> Result<Claimed, StoreError> {
+    if !store.put_if_absent(message, value, ttl).await? {
+        return Ok(Claimed::Taken);
+    }
+    if let Some(waiting) = waiting
+        && let Some(reply) = store.get(waiting).await?
+        && store.delete_if(waiting, &reply).await?
+    {
+        return Ok(Claimed::Waiting(reply));
+    }
+    Ok(Claimed::Mine)
 }
 
 /// Whether `store` is one other instances share (Redis).

@@ -140,11 +140,7 @@ impl Redis {
             if !marked {
                 return Ok(Claimed::Mine);
             }
-            let take = TAKE.key(waiting.reply);
-            let reply: Option<String> = self
-                .link
-                .with(|mut connection| async move { take.invoke_async(&mut connection).await })
-                .await?;
+            let reply = Box::pin(self.take(waiting.reply)).await?;
             return Ok(reply.map_or(Claimed::Mine, Claimed::Waiting));
         }
         let mut look = cmd("GET");
@@ -157,11 +153,19 @@ impl Redis {
         }
         let reply: Option<String> = redis::from_redis_value(reply).map_err(RedisError::from)?;
         match reply {
-            Some(reply) if self.delete_if(waiting.reply, &reply).await? => {
+            Some(reply) if Box::pin(self.delete_if(waiting.reply, &reply)).await? => {
                 Ok(Claimed::Waiting(reply))
             }
             _ => Ok(Claimed::Mine),
         }
+    }
+
+    /// Removes `key` and returns what it held, in one step.
+    async fn take(&self, key: &str) -> Result<Option<String>, StoreError> {
+        let take = TAKE.key(key);
+        self.link
+            .with(|mut connection| async move { take.invoke_async(&mut connection).await })
+            .await
     }
 
     /// Notes whether the mark read as `mark` is there (a refused read counts as there: the
