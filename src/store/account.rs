@@ -9,11 +9,14 @@ use std::fmt::Write as _;
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::{AnyStore, Claimed, Record, Store, StoreError, file, memory};
-use crate::clock::unix_now;
+use super::{AnyStore, Store, StoreError, file, memory};
 use crate::config::{Backend, Config, ConfigError};
-use crate::ids::MediaKind;
 use crate::metrics::Metrics;
+
+mod claims;
+mod records;
+
+pub(crate) use records::{TOKEN, media_name};
 
 /// One account's share of the configured store, opened once by the bot and handed to the API
 /// client (the token), the media cache (ids) and the dispatcher (messages). Cheap to clone.
@@ -21,7 +24,8 @@ use crate::metrics::Metrics;
 pub(crate) struct AccountStore {
     /// `<store.prefix>:{<appid>}`.
     prefix: Arc<str>,
-    /// The full key of [`MARK`].
+    /// The full key of [`claims::MARK`], which only Redis reads.
+    #[cfg(feature = "redis")]
     mark: Arc<str>,
     store: Arc<AnyStore>,
     /// This process among those sharing the store: the owner named by its claims and locks.
@@ -51,7 +55,8 @@ impl AccountStore {
         let instance = hex(&seed.to_be_bytes());
         let prefix = format!("{prefix}:{{{appid}}}");
         Self {
-            mark: [&prefix, ":", MARK].concat().into(),
+            #[cfg(feature = "redis")]
+            mark: [&prefix, ":", claims::MARK].concat().into(),
             prefix: prefix.into(),
             store: Arc::new(store),
             instance: instance.into(),
@@ -171,18 +176,6 @@ impl AccountStore {
         let _ = self.counted(self.store.put(&self.key(name), value, ttl).await);
     }
 
-    /// Keeps `reply` under `name` for `ttl`: a reply waiting for its user's next message, which
-    /// [`AccountStore::take_or_claim`] takes. On Redis it marks the account as having one.
-    pub(crate) async fn put_waiting(&self, name: &str, reply: &str, ttl: Duration) {
-        #[cfg(feature = "redis")]
-        if let AnyStore::Redis(redis) = &*self.store {
-            let key = self.key(name);
-            let _ = self.counted(redis.keep_waiting(&self.mark, &key, reply, ttl).await);
-            return;
-        }
-        self.put(name, reply, ttl).await;
-    }
-
     /// Sets `name` for `ttl` soon: on Redis the write rides with the next claims (or leaves
     /// alone a moment later), costing no round trip of its own; the other stores write now.
     pub(crate) async fn put_later(&self, name: &str, value: &str, ttl: Duration) {
@@ -216,88 +209,6 @@ impl AccountStore {
         let renewed = self.store.expire_if(&self.key(name), expected, ttl).await;
         self.counted(renewed).unwrap_or(false)
     }
-
-    /// Claims `message` with `value` for `ttl` and, when it is this instance's, takes the reply
-    /// waiting under `waiting` (if given and there, kept by [`AccountStore::put_waiting`]):
-    /// one round trip on Redis unless a reply waits, the store's own operations elsewhere.
-    pub(crate) async fn take_or_claim(
-        &self,
-        waiting: Option<&str>,
-        message: &str,
-        value: &str,
-        ttl: Duration,
-    ) -> Result<Claimed, StoreError> {
-        let (waiting, message) = (waiting.map(|name| self.key(name)), self.key(message));
-        let store = &*self.store;
-        let claimed = async {
-            #[cfg(feature = "redis")]
-            if let AnyStore::Redis(redis) = store {
-                let waiting = (waiting.as_deref()).map(|reply| super::redis::Waiting {
-                    mark: &self.mark,
-                    reply,
-                });
-                return redis.take_or_claim(waiting, &message, value, ttl).await;
-            }
-            // Boxed: the Redis path's future stays small.
-            Box::pin(claim_then_take(
-                store,
-                waiting.as_deref(),
-                &message,
-                value,
-                ttl,
-            ))
-            .await
-        };
-        self.counted(claimed.await)
-    }
-
-    /// The record under `name`; one that does not decode is logged and read as absent.
-    pub(crate) async fn record(&self, name: &str) -> Option<Record> {
-        let raw = self.get(name).await?;
-        decode(name, &raw)
-    }
-
-    /// Keeps `record` under `name` until it expires (nothing, if it already has).
-    pub(crate) async fn keep(&self, name: &str, record: &Record) {
-        let left = record.expires_at.saturating_sub(unix_now());
-        if left == 0 {
-            return;
-        }
-        if let Ok(json) = serde_json::to_string(record) {
-            self.put(name, &json, Duration::from_secs(left)).await;
-        }
-    }
-
-    /// Drops the record under `name` if it still holds `value` (a token WeChat refused, a
-    /// media id it called invalid); a newer one another instance wrote stays.
-    pub(crate) async fn forget(&self, name: &str, value: &str) {
-        let Some(raw) = self.get(name).await else {
-            return;
-        };
-        if decode(name, &raw).is_none_or(|record| record.value == value) {
-            self.delete_if(name, &raw).await;
-        }
-    }
-}
-
-/// [`AccountStore::take_or_claim`] in the store's own operations.
-async fn claim_then_take(
-    store: &AnyStore,
-    waiting: Option<&str>,
-    message: &str,
-    value: &str,
-    ttl: Duration,
-) -> Result<Claimed, StoreError> {
-    if !store.put_if_absent(message, value, ttl).await? {
-        return Ok(Claimed::Taken);
-    }
-    if let Some(waiting) = waiting
-        && let Some(reply) = store.get(waiting).await?
-        && store.delete_if(waiting, &reply).await?
-    {
-        return Ok(Claimed::Waiting(reply));
-    }
-    Ok(Claimed::Mine)
 }
 
 /// Whether `store` is one other instances share (Redis).
@@ -307,24 +218,6 @@ fn shares(store: &AnyStore) -> bool {
         AnyStore::Redis(_) => true,
         _ => false,
     }
-}
-
-fn decode(name: &str, raw: &str) -> Option<Record> {
-    serde_json::from_str(raw)
-        .inspect_err(|err| tracing::warn!(name = %super::shown(name), "store: undecodable record, ignored: {err}"))
-        .ok()
-}
-
-/// The name of the account's mark of waiting replies: there while a reply kept for a user's
-/// next message may wait (on Redis; see [`AccountStore::put_waiting`]).
-const MARK: &str = "waiting";
-
-/// The name of the account's access token.
-pub(crate) const TOKEN: &str = "token";
-
-/// The name of the media id of one kind and content.
-pub(crate) fn media_name(kind: MediaKind, sha1: &[u8; 20]) -> String {
-    format!("media:{kind}:{}", hex(sha1))
 }
 
 /// Lower-case hex.
