@@ -8,7 +8,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 
-use redis::{RedisError, Script, Value, cmd};
+use redis::io::tcp::{TcpSettings, socket2::TcpKeepalive};
+use redis::{IntoConnectionInfo as _, RedisError, Script, Value, cmd};
 
 use super::{Claimed, Store, StoreError, clamp};
 use link::Link;
@@ -55,7 +56,10 @@ impl Redis {
     /// A store for the server at `url` (not contacted yet); a URL that does not parse is an
     /// error naming what is wrong with it.
     pub(crate) fn open(url: &str) -> Result<Self, String> {
-        let client = redis::Client::open(url).map_err(|err| err.to_string())?;
+        let info = (url.into_connection_info())
+            .map_err(|err| err.to_string())?
+            .set_tcp_settings(tcp());
+        let client = redis::Client::open(info).map_err(|err| err.to_string())?;
         Ok(Self {
             link: Arc::new(Link::new(client, masked(url))),
             marked: AtomicBool::new(false),
@@ -186,6 +190,20 @@ fn taken(answer: Value) -> Result<bool, StoreError> {
 /// The `N` answers of an ask, in order.
 fn fixed<const N: usize>(answers: Vec<Value>) -> Result<[Value; N], StoreError> {
     answers.try_into().map_err(|_| StoreError::Down)
+}
+
+/// The connections' TCP options. Nagle off: a pipeline leaves at once instead of waiting
+/// behind the previous one's acknowledgement. Keepalive probes after a minute of silence: a
+/// NAT or firewall between here and Redis keeps a worker's idle connection instead of
+/// dropping it unseen (the next request would find it dead), and a Redis host gone quiet is
+/// noticed by the probe rather than by a request.
+fn tcp() -> TcpSettings {
+    let keepalive = TcpKeepalive::new()
+        .with_time(Duration::from_secs(60))
+        .with_interval(Duration::from_secs(10));
+    TcpSettings::default()
+        .set_nodelay(true)
+        .set_keepalive(keepalive)
 }
 
 /// `url` with the password, if any, replaced by `***`.

@@ -119,3 +119,12 @@ async fn a_claim_takes_a_users_reply_only_while_the_account_is_marked() {
         Some("pending me")
     );
 }
+
+#[test]
+fn connections_send_at_once_and_probe_when_idle() {
+    let info = redis::IntoConnectionInfo::into_connection_info("redis://127.0.0.1:1/0").unwrap();
+    let tcp = info.set_tcp_settings(super::tcp());
+    let settings = tcp.tcp_settings();
+    assert!(settings.nodelay(), "Nagle off");
+    assert!(settings.keepalive().is_some(), "keepalive probes");
+}
