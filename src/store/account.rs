@@ -45,6 +45,10 @@ impl Default for AccountStore {
 impl AccountStore {
     fn new(prefix: &str, appid: &str, store: AnyStore) -> Self {
         let metrics = Metrics::new(shares(&store));
+        #[cfg(feature = "redis")]
+        if let AnyStore::Redis(redis) = &store {
+            redis.count_lost_writes_in(metrics.clone());
+        }
         // Random, or, should the system's source fail, what sets this process apart anyway.
         let seed = getrandom::u64().unwrap_or_else(|_| {
             let nanos = std::time::SystemTime::now()
@@ -177,11 +181,12 @@ impl AccountStore {
     }
 
     /// Sets `name` for `ttl` soon: on Redis the write rides with the next claims (or leaves
-    /// alone a moment later), costing no round trip of its own; the other stores write now.
+    /// alone a moment later), costing no round trip of its own, and a write lost on its way
+    /// is counted as a store error all the same; the other stores write now.
     pub(crate) async fn put_later(&self, name: &str, value: &str, ttl: Duration) {
         #[cfg(feature = "redis")]
         if let AnyStore::Redis(redis) = &*self.store {
-            redis.put_later(&self.key(name), value, ttl);
+            let _ = self.counted(redis.put_later(&self.key(name), value, ttl));
             return;
         }
         // Boxed: the Redis path's future stays small.

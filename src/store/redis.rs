@@ -12,6 +12,7 @@ use redis::io::tcp::{TcpSettings, socket2::TcpKeepalive};
 use redis::{IntoConnectionInfo as _, RedisError, Script, Value, cmd};
 
 use super::{Claimed, Store, StoreError, clamp};
+use crate::metrics::Metrics;
 use link::Link;
 
 /// Removes KEYS[1] if it holds ARGV[1].
@@ -84,8 +85,18 @@ impl Redis {
 
     /// Sets `key` for `ttl` soon and returns at once: the write leaves with this thread's
     /// next claims, or on its own a moment later (see `link/outbox.rs`).
-    pub(crate) fn put_later(&self, key: &str, value: &str, ttl: Duration) {
-        self.link.later(set(key, value, ttl, false));
+    pub(crate) fn put_later(
+        &self,
+        key: &str,
+        value: &str,
+        ttl: Duration,
+    ) -> Result<(), StoreError> {
+        self.link.later(set(key, value, ttl, false))
+    }
+
+    /// Counts the writes [`Redis::put_later`] lost on their way in `metrics`, as store errors.
+    pub(crate) fn count_lost_writes_in(&self, metrics: Metrics) {
+        self.link.count_lost_writes_in(metrics);
     }
 
     /// Keeps `value` under `key` for `ttl`, a reply waiting for its user, and sets `mark` for as

@@ -13,8 +13,8 @@
 
 use std::cell::RefCell;
 use std::future::Future;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
@@ -23,6 +23,7 @@ use thread_local::ThreadLocal;
 use tokio::runtime::{Handle, Id};
 use tokio::sync::OnceCell;
 
+use crate::metrics::Metrics;
 use crate::store::StoreError;
 use outbox::Outbox;
 
@@ -49,6 +50,9 @@ pub(super) struct Link {
     generation: AtomicU64,
     /// Redis is taken to be down: operations fail at once while the probe runs.
     down: AtomicBool,
+    /// Where a queued write that was lost is counted as a store error (its writer did not
+    /// wait to hear of it): the account's metrics, once the store is opened for one.
+    metrics: OnceLock<Metrics>,
 }
 
 /// One thread's connection, made once (however many ask at once) on first use, and its outbox.
@@ -69,6 +73,19 @@ impl Link {
             connections: ThreadLocal::new(),
             generation: AtomicU64::new(0),
             down: AtomicBool::new(false),
+            metrics: OnceLock::new(),
+        }
+    }
+
+    /// Counts the writes lost from now on in `metrics`.
+    pub(super) fn count_lost_writes_in(&self, metrics: Metrics) {
+        let _ = self.metrics.set(metrics);
+    }
+
+    /// `writes` queued writes were lost.
+    fn lost(&self, writes: usize) {
+        if let Some(metrics) = self.metrics.get() {
+            (0..writes).for_each(|_| metrics.store_error());
         }
     }
 

@@ -128,3 +128,35 @@ fn connections_send_at_once_and_probe_when_idle() {
     assert!(settings.nodelay(), "Nagle off");
     assert!(settings.keepalive().is_some(), "keepalive probes");
 }
+
+#[tokio::test]
+async fn a_queued_write_that_is_lost_counts_as_a_store_error() {
+    let server = RedisServer::start();
+    let redis = Redis::open(&server.url()).unwrap();
+    redis.connect().await.expect("redis answers");
+    let metrics = crate::metrics::Metrics::new(true);
+    redis.count_lost_writes_in(metrics.clone());
+    drop(server);
+    let errors = || {
+        let rendered = metrics.render();
+        rendered.contains("wxbot_store_errors_total 1\n")
+    };
+    assert!(
+        redis.put_later("k", "v", LONG).is_ok(),
+        "queued: not known down yet"
+    );
+    // The write leaves within 2 ms and fails at once; the count follows.
+    let counted = tokio::time::Instant::now() + Duration::from_secs(5);
+    while !errors() {
+        assert!(
+            tokio::time::Instant::now() < counted,
+            "{}",
+            metrics.render()
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    assert!(
+        matches!(redis.put_later("k", "v", LONG), Err(StoreError::Down)),
+        "known down now: refused at once"
+    );
+}

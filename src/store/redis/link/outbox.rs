@@ -150,16 +150,20 @@ impl Queued {
 
 impl Link {
     /// Sends `command`, whose answer nobody needs, with this thread's next asks, or on its own
-    /// within [`WRITE_WITHIN`]. While Redis is down it is dropped, as a write is.
-    pub(in crate::store::redis) fn later(self: &Arc<Self>, command: Cmd) {
-        if self.is_up() {
-            let (outbox, flush) = self.local(|local| {
-                let outbox = Arc::clone(&local.outbox);
-                let flush = outbox.write(command);
-                (outbox, flush)
-            });
-            self.schedule(outbox, flush);
+    /// within [`WRITE_WITHIN`]. While Redis is down it is dropped, as a write is, and that is
+    /// the error; a write lost on its way is counted where [`Link::count_lost_writes_in`]
+    /// says.
+    pub(in crate::store::redis) fn later(self: &Arc<Self>, command: Cmd) -> Result<(), StoreError> {
+        if !self.is_up() {
+            return Err(StoreError::Down);
         }
+        let (outbox, flush) = self.local(|local| {
+            let outbox = Arc::clone(&local.outbox);
+            let flush = outbox.write(command);
+            (outbox, flush)
+        });
+        self.schedule(outbox, flush);
+        Ok(())
     }
 
     /// The answers to `commands`, sent in one pipeline with every other ask this thread
@@ -230,26 +234,31 @@ impl Link {
             Err(_) => Err(()),
         };
         let Ok(values) = values else {
+            let mut writes = 0;
             for entry in entries {
-                if let Entry::Ask { answers, .. } = entry {
-                    let _ = answers.send(Err(StoreError::Down));
+                match entry {
+                    Entry::Ask { answers, .. } => drop(answers.send(Err(StoreError::Down))),
+                    Entry::Write => writes += 1,
+                    Entry::Look => {}
                 }
             }
+            self.lost(writes);
             return;
         };
-        answer(&self.shown, entries, values);
+        self.lost(answer(&self.shown, entries, values));
     }
 }
 
 /// Hands each ask of a lot its answers from `values`, the pipeline's in order (`shown`: the
-/// URL, for the warning about a refused command).
-fn answer(shown: &str, entries: Vec<Entry>, values: Vec<Value>) {
+/// URL, for the warning about a refused command); how many writes Redis refused.
+fn answer(shown: &str, entries: Vec<Entry>, values: Vec<Value>) -> usize {
     let mut values = values.into_iter();
     let mut looked: Vec<(usize, Value)> = Vec::new();
+    let mut refused = 0;
     for (at, entry) in entries.into_iter().enumerate() {
         let (n, look, answers) = match entry {
             Entry::Write => {
-                values.next();
+                refused += usize::from(values.next().as_ref().and_then(refusal).is_some());
                 continue;
             }
             Entry::Look => {
@@ -274,6 +283,7 @@ fn answer(shown: &str, entries: Vec<Entry>, values: Vec<Value>) {
         };
         let _ = answers.send(answer);
     }
+    refused
 }
 
 /// The error a command's answer carries, if it is one.

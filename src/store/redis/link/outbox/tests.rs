@@ -85,7 +85,8 @@ fn a_look_is_read_once_for_the_lot_before_the_first_ask_that_wants_it() {
 }
 
 #[test]
-fn each_ask_gets_its_looks_value_then_its_own_and_only_its_own_refusals_fail_it() {
+fn each_ask_gets_its_looks_value_then_its_own_its_own_refusals_fail_it_and_refused_writes_are_told()
+{
     let text = |text: &str| Value::BulkString(text.as_bytes().to_vec());
     let refused = || {
         redis::parse_redis_value(
@@ -104,9 +105,10 @@ fn each_ask_gets_its_looks_value_then_its_own_and_only_its_own_refusals_fail_it(
         Entry::Look,
         ask(2, Some(1)),
         Entry::Write,
+        Entry::Write,
         ask(1, Some(1)),
         Entry::Look,
-        ask(1, Some(5)),
+        ask(1, Some(6)),
         ask(1, None),
     ];
     let values = vec![
@@ -115,12 +117,17 @@ fn each_ask_gets_its_looks_value_then_its_own_and_only_its_own_refusals_fail_it(
         text("b"),
         text("c"),
         Value::Okay,
+        refused(),
         text("d"),
         refused(),
         text("e"),
         refused(),
     ];
-    answer("redis://test", entries, values);
+    assert_eq!(
+        answer("redis://test", entries, values),
+        1,
+        "the refused write"
+    );
     let got: Vec<Result<Vec<Value>, StoreError>> = receivers
         .into_iter()
         .map(|mut answered| answered.try_recv().expect("answered"))
