@@ -2,53 +2,36 @@ use tokio::sync::oneshot;
 
 use redis::Value;
 
-use super::{Entry, Flush, Outbox, answer};
+use super::{Entry, Outbox, Start, answer};
 use crate::store::StoreError;
 
 #[test]
-fn one_flush_is_scheduled_for_however_many_commands() {
+fn one_sender_at_a_time_and_each_lot_is_everything_queued_meanwhile() {
     let outbox = Outbox::default();
-    assert_eq!(outbox.write(redis::cmd("SET")), Flush::Within);
+    let set = || redis::cmd("SET");
+    let get = || [redis::cmd("GET")];
+    let answers = || oneshot::channel().0;
+    assert_eq!(outbox.write(set()), Start::Within);
+    assert_eq!(outbox.write(set()), Start::None, "rides with it");
     assert_eq!(
-        outbox.write(redis::cmd("SET")),
-        Flush::None,
-        "rides with it"
+        outbox.ask(None, get(), answers()),
+        Start::Now,
+        "an ask does not wait"
     );
-    assert_eq!(
-        outbox.ask(None, [redis::cmd("GET")], oneshot::channel().0),
-        Flush::Soon
-    );
-    assert_eq!(
-        outbox.ask(None, [redis::cmd("GET")], oneshot::channel().0),
-        Flush::None
-    );
-    let queued = outbox.take(&Flush::Soon);
-    assert_eq!(
-        (queued.pipe.len(), queued.entries.len()),
-        (4, 4),
-        "all leave at once"
-    );
-    assert_eq!(
-        outbox.ask(None, [redis::cmd("GET")], oneshot::channel().0),
-        Flush::Soon,
-        "a new lot"
-    );
-    assert_eq!(
-        outbox.write(redis::cmd("SET")),
-        Flush::None,
-        "the writes' flush is due"
-    );
-    let lot = outbox.take(&Flush::Within);
-    assert_eq!(
-        (lot.pipe.len(), lot.entries.len()),
-        (2, 2),
-        "the flush that runs first takes everything"
-    );
-    assert_eq!(
-        outbox.write(redis::cmd("SET")),
-        Flush::None,
-        "asks are due: it rides"
-    );
+    assert!(!outbox.waited(), "the waiting sender gives way");
+    assert_eq!(outbox.ask(None, get(), answers()), Start::None);
+    let lot = outbox.next_lot().expect("a lot");
+    assert_eq!((lot.pipe.len(), lot.entries.len()), (4, 4), "all at once");
+    // While that lot is out, what comes waits for it, and leaves as the next one.
+    assert_eq!(outbox.ask(None, get(), answers()), Start::None);
+    assert_eq!(outbox.write(set()), Start::None);
+    let lot = outbox.next_lot().expect("a lot");
+    assert_eq!((lot.pipe.len(), lot.entries.len()), (2, 2));
+    assert!(outbox.next_lot().is_none(), "nothing left: the sender ends");
+    assert_eq!(outbox.write(set()), Start::Within, "a new sender");
+    assert!(outbox.waited(), "nobody took over");
+    assert_eq!(outbox.ask(None, get(), answers()), Start::None, "it sends");
+    assert_eq!(outbox.next_lot().expect("a lot").entries.len(), 2);
 }
 
 #[test]
@@ -59,7 +42,7 @@ fn a_look_is_read_once_for_the_lot_before_the_first_ask_that_wants_it() {
     outbox.write(redis::cmd("SET"));
     outbox.ask(Some("mark"), [redis::cmd("SET")], oneshot::channel().0);
     outbox.ask(Some("other"), [redis::cmd("SET")], oneshot::channel().0);
-    let lot = outbox.take(&Flush::Soon);
+    let lot = outbox.next_lot().expect("a lot");
     let packed = String::from_utf8(lot.pipe.get_packed_pipeline()).unwrap();
     assert_eq!(packed.matches("$3\r\nGET\r\n").count(), 2, "one per key");
     let kinds: Vec<&str> = (lot.entries.iter())
