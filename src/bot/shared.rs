@@ -48,8 +48,8 @@ pub(super) fn message_name(key: &str) -> String {
 
 impl<S: Clone + Send + Sync + 'static> Bot<S> {
     /// Claims the message `name` for this instance, and takes a reply waiting for its sender,
-    /// if any, to answer it with (in the same round trip when none waits). A store that fails, or does not answer by the
-    /// deadline, leaves this instance the owner.
+    /// if any, to answer it with (one round trip while no reply waits for anyone). A store
+    /// that fails, or does not answer by the deadline, leaves this instance the owner.
     pub(super) async fn claim_across(
         &self,
         name: &str,

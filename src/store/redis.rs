@@ -2,38 +2,20 @@
 //! small Lua scripts so the compare operations are atomic across instances. The link
 //! (connection, time limits, outages) is [`link`]'s.
 
+mod commands;
 mod link;
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 
 use redis::io::tcp::{TcpSettings, socket2::TcpKeepalive};
-use redis::{IntoConnectionInfo as _, RedisError, Script, Value, cmd};
+use redis::{IntoConnectionInfo as _, RedisError, Value, cmd};
 
-use super::{Claimed, Store, StoreError, clamp};
+use super::{Claimed, Store, StoreError};
 use crate::metrics::Metrics;
+use commands::{DELETE_IF, EXPIRE_IF, KEEP_WAITING, TAKE, millis, set};
 use link::Link;
-
-/// Removes KEYS[1] if it holds ARGV[1].
-static DELETE_IF: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(
-        "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0",
-    )
-});
-/// Gives KEYS[1] a time to live of ARGV[2] milliseconds if it holds ARGV[1].
-static EXPIRE_IF: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(
-        "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0",
-    )
-});
-
-/// Removes KEYS[1] and returns what it held.
-static TAKE: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(
-        "local v = redis.call('GET', KEYS[1]) if v then redis.call('DEL', KEYS[1]) end return v",
-    )
-});
 
 /// A Redis server shared by every instance configured with its URL.
 #[derive(Debug)]
@@ -84,7 +66,8 @@ impl Redis {
     }
 
     /// Sets `key` for `ttl` soon and returns at once: the write leaves with this thread's
-    /// next claims, or on its own a moment later (see `link/outbox.rs`).
+    /// next claims, or on its own a moment later (see `link/outbox.rs`). While Redis is known
+    /// to be down it is dropped, and that is the error.
     pub(crate) fn put_later(
         &self,
         key: &str,
@@ -99,8 +82,10 @@ impl Redis {
         self.link.count_lost_writes_in(metrics);
     }
 
-    /// Keeps `value` under `key` for `ttl`, a reply waiting for its user, and sets `mark` for as
-    /// long, both or neither: a claim reads a user's key only while the mark is there.
+    /// Keeps `value` under `key` for `ttl`, a reply waiting for its user, and makes `mark` live
+    /// at least as long, in one step: a claim reads a user's key only while the mark is there.
+    /// The mark is never shortened, so a reply kept for longer (an instance with a longer
+    /// `session.pending_ttl_secs`) stays marked.
     pub(crate) async fn keep_waiting(
         &self,
         mark: &str,
@@ -108,13 +93,11 @@ impl Redis {
         value: &str,
         ttl: Duration,
     ) -> Result<(), StoreError> {
-        let mut both = redis::pipe();
-        both.atomic()
-            .add_command(set(mark, "1", ttl, false))
-            .add_command(set(key, value, ttl, false));
-        let kept = self
+        let mut keep = KEEP_WAITING.prepare_invoke();
+        keep.key(mark).key(key).arg(value).arg(millis(ttl));
+        let kept: Result<(), StoreError> = self
             .link
-            .with(|mut connection| async move { both.exec_async(&mut connection).await })
+            .with(|mut connection| async move { keep.invoke_async(&mut connection).await })
             .await;
         if kept.is_ok() {
             self.marked.store(true, Ordering::Relaxed);
@@ -206,12 +189,9 @@ fn fixed<const N: usize>(answers: Vec<Value>) -> Result<[Value; N], StoreError> 
 /// The connections' TCP options. Nagle off: a pipeline leaves at once instead of waiting
 /// behind the previous one's acknowledgement. Keepalive probes after a minute of silence: a
 /// NAT or firewall between here and Redis keeps a worker's idle connection instead of
-/// dropping it unseen (the next request would find it dead), and a Redis host gone quiet is
-/// noticed by the probe rather than by a request.
+/// dropping it unseen, which would cost the next request on that worker an outage.
 fn tcp() -> TcpSettings {
-    let keepalive = TcpKeepalive::new()
-        .with_time(Duration::from_secs(60))
-        .with_interval(Duration::from_secs(10));
+    let keepalive = TcpKeepalive::new().with_time(Duration::from_secs(60));
     TcpSettings::default()
         .set_nodelay(true)
         .set_keepalive(keepalive)
@@ -229,26 +209,6 @@ pub(crate) fn masked(url: &str) -> String {
         Some((user, _password)) => format!("{scheme}://{user}:***@{host}"),
         None => format!("{scheme}://***@{host}"),
     }
-}
-
-/// `SET key value PX ttl`, with `NX` when `only_new`: built in one allocation of its size.
-fn set(key: &str, value: &str, ttl: Duration, only_new: bool) -> redis::Cmd {
-    // The most digits a u64 has.
-    let size = "SETPXNX".len() + key.len() + value.len() + 20;
-    let mut set = redis::Cmd::with_capacity(6, size);
-    set.arg("SET")
-        .arg(key)
-        .arg(value)
-        .arg("PX")
-        .arg(millis(ttl));
-    if only_new {
-        set.arg("NX");
-    }
-    set
-}
-
-fn millis(ttl: Duration) -> u64 {
-    u64::try_from(clamp(ttl).as_millis()).unwrap_or(u64::MAX)
 }
 
 impl Store for Redis {

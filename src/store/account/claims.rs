@@ -25,7 +25,8 @@ impl AccountStore {
 
     /// Claims `message` with `value` for `ttl` and, when it is this instance's, takes the reply
     /// waiting under `waiting` (if given and there, kept by [`AccountStore::put_waiting`]):
-    /// one round trip on Redis unless a reply waits, the store's own operations elsewhere.
+    /// one round trip on Redis while no reply waits for anyone, the store's own operations
+    /// elsewhere.
     pub(crate) async fn take_or_claim(
         &self,
         waiting: Option<&str>,

@@ -160,3 +160,32 @@ async fn a_queued_write_that_is_lost_counts_as_a_store_error() {
         "known down now: refused at once"
     );
 }
+
+#[tokio::test]
+async fn the_mark_lives_as_long_as_the_longest_kept_reply() {
+    let server = RedisServer::start();
+    let redis = Redis::open(&server.url()).unwrap();
+    redis.connect().await.expect("redis answers");
+    let long = Duration::from_secs(600);
+    (redis
+        .keep_waiting("mark", "pending:alice", "later", long)
+        .await)
+        .unwrap();
+    (redis
+        .keep_waiting("mark", "pending:bob", "soon", Duration::from_secs(1))
+        .await)
+        .unwrap();
+    let client = redis::Client::open(server.url()).unwrap();
+    let mut connection = client.get_multiplexed_async_connection().await.unwrap();
+    let ttl = |key: &'static str| redis::cmd("PTTL").arg(key).clone();
+    let mark: i64 = ttl("mark").query_async(&mut connection).await.unwrap();
+    assert!(mark > 590_000, "not shortened: {mark} ms");
+    let bob: i64 = ttl("pending:bob")
+        .query_async(&mut connection)
+        .await
+        .unwrap();
+    assert!(
+        (1..=1_000).contains(&bob),
+        "each reply keeps its own life: {bob} ms"
+    );
+}

@@ -3,11 +3,12 @@
 //! Every request a worker has in flight asks its claim in the same tick; sending each as an
 //! operation of its own costs the client a channel hop, a timer and a reply slot apiece.
 //! Queued here, they leave as one pipeline, sent by the one task that sends this thread's
-//! lots one after the other, and each asker gets its own answers back. Writes nobody waits for (a message's published answer, read
-//! only by an instance that gets WeChat's retry, seconds later) ride with the next asks, or
-//! leave on their own within [`WRITE_WITHIN`]. A key every ask of a lot wants read (the
-//! account's mark of waiting replies) is read once for the lot, just before the first ask
-//! that wants it.
+//! lots one after the other (`outbox/sender.rs`), and each asker gets its own answers back
+//! (`outbox/answer.rs`). Writes nobody waits for (a message's published answer, read only by
+//! an instance that gets WeChat's retry, seconds later) ride with the next asks, or leave on
+//! their own within [`WRITE_WITHIN`]. A key every ask of a lot wants read (the account's
+//! mark of waiting replies) is read once for the lot, just before the first ask that wants
+//! it.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -70,8 +71,8 @@ struct State {
 /// each costs Redis and the worker one wake-up for more messages. Measured on 2 cores, this
 /// beat both a task per lot (Redis elsewhere) and a task per lot waiting one round of the
 /// worker's queue (Redis on the server's core).
-#[derive(Debug, Default, PartialEq, Eq)]
-enum Sender {
+#[derive(Debug, Default, PartialEq, Eq, Clone, Copy)]
+pub(super) enum Sender {
     /// None: the next ask starts one.
     #[default]
     Idle,
@@ -82,7 +83,7 @@ enum Sender {
 }
 
 /// What to start, if anything, after queueing.
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Debug, PartialEq, Eq, Clone, Copy)]
 pub(super) enum Start {
     /// Nothing: a sender running or waiting takes it.
     None,
@@ -155,6 +156,18 @@ impl Outbox {
         Some(std::mem::take(&mut state.queued))
     }
 
+    /// For a sender whose task ends before it is done (dropped with its runtime, or
+    /// panicking): everything queued, if the sender in the state `role` is still that task,
+    /// leaving no sender, so that the next ask starts one.
+    pub(super) fn abandon(&self, role: Sender) -> Option<Queued> {
+        let mut state = self.lock();
+        if state.sender != role {
+            return None;
+        }
+        state.sender = Sender::Idle;
+        Some(std::mem::take(&mut state.queued))
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
         // Queueing cannot panic halfway: a poisoned lock still holds whole commands.
         self.state
@@ -198,8 +211,9 @@ impl Link {
     }
 
     /// The answers to `commands`, sent in one pipeline with every other ask this thread
-    /// makes meanwhile (see [`Outbox`]), within the time limit of one operation; first among
-    /// them the value of `look`, when given, read once for the whole pipeline.
+    /// makes meanwhile (see [`Outbox`]), once the lot before it is answered, each lot within
+    /// the time limit of one operation; first among them the value of `look`, when given,
+    /// read once for the whole pipeline.
     pub(in crate::store::redis) async fn ask<const N: usize>(
         self: &Arc<Self>,
         look: Option<&str>,
@@ -217,28 +231,6 @@ impl Link {
         self.start(outbox, start);
         // No answer at all: the flush's runtime is shutting down.
         answered.await.unwrap_or(Err(StoreError::Down))
-    }
-
-    fn start(self: &Arc<Self>, outbox: Arc<Outbox>, start: Start) {
-        if start == Start::None {
-            return;
-        }
-        let link = Arc::clone(self);
-        tokio::spawn(async move {
-            if start == Start::Within {
-                tokio::time::sleep(WRITE_WITHIN).await;
-                if !outbox.waited() {
-                    return;
-                }
-            }
-            loop {
-                // Once round the worker's queue first (tokio polls its sockets too): the
-                // requests ready by then join the lot.
-                tokio::task::yield_now().await;
-                let Some(lot) = outbox.next_lot() else { break };
-                link.flush(lot).await;
-            }
-        });
     }
 
     /// Sends `queued` in one pipeline: each ask gets its answers (after its look's), the
@@ -269,21 +261,28 @@ impl Link {
             Err(_) => Err(()),
         };
         let Ok(values) = values else {
-            let mut writes = 0;
-            for entry in entries {
-                match entry {
-                    Entry::Ask { answers, .. } => drop(answers.send(Err(StoreError::Down))),
-                    Entry::Write => writes += 1,
-                    Entry::Look => {}
-                }
-            }
-            self.lost(writes);
+            self.fail(entries);
             return;
         };
         self.lost(answer(&self.shown, entries, values));
     }
+
+    /// A lot that will not be sent: each ask answered [`StoreError::Down`] (its asker answers
+    /// from local state), each write counted lost.
+    fn fail(&self, entries: Vec<Entry>) {
+        let mut writes = 0;
+        for entry in entries {
+            match entry {
+                Entry::Ask { answers, .. } => drop(answers.send(Err(StoreError::Down))),
+                Entry::Write => writes += 1,
+                Entry::Look => {}
+            }
+        }
+        self.lost(writes);
+    }
 }
 
 mod answer;
+mod sender;
 #[cfg(test)]
 mod tests;

@@ -9,11 +9,14 @@ use super::Entry;
 pub(super) fn answer(shown: &str, entries: Vec<Entry>, values: Vec<Value>) -> usize {
     let mut values = values.into_iter();
     let mut looked: Vec<(usize, Value)> = Vec::new();
-    let mut refused = 0;
+    let (mut refused, mut first) = (0, None);
     for (at, entry) in entries.into_iter().enumerate() {
         let (n, look, answers) = match entry {
             Entry::Write => {
-                refused += usize::from(values.next().as_ref().and_then(refusal).is_some());
+                if let Some(err) = values.next().as_ref().and_then(refusal) {
+                    refused += 1;
+                    first.get_or_insert(err);
+                }
                 continue;
             }
             Entry::Look => {
@@ -37,6 +40,10 @@ pub(super) fn answer(shown: &str, entries: Vec<Entry>, values: Vec<Value>) -> us
             None => Ok(mine),
         };
         let _ = answers.send(answer);
+    }
+    // One line a lot: writes are refused together, if at all (Redis out of memory, say).
+    if let Some(err) = first {
+        tracing::warn!(url = %shown, "store: redis refused {refused} write(s): {err}");
     }
     refused
 }

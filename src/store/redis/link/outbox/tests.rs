@@ -2,8 +2,11 @@ use tokio::sync::oneshot;
 
 use redis::Value;
 
+use std::sync::Arc;
+
 use super::{Entry, Outbox, Start, answer};
 use crate::store::StoreError;
+use crate::store::redis::link::Link;
 
 #[test]
 fn one_sender_at_a_time_and_each_lot_is_everything_queued_meanwhile() {
@@ -126,4 +129,30 @@ fn each_ask_gets_its_looks_value_then_its_own_its_own_refusals_fail_it_and_refus
     );
     assert!(matches!(ok(3)[0], Value::ServerError(_)));
     assert!(got[4].is_err(), "its own command was refused");
+}
+
+#[test]
+fn a_sender_dropped_with_its_runtime_fails_its_lot_and_leaves_room_for_the_next() {
+    let client = redis::Client::open("redis://127.0.0.1:1/0").unwrap();
+    let link = Arc::new(Link::new(client, "redis://127.0.0.1:1/0".to_owned()));
+    let outbox = Arc::new(Outbox::default());
+    let (answers, mut answered) = oneshot::channel();
+    let start = outbox.ask(None, [redis::cmd("GET")], answers);
+    assert_eq!(start, Start::Now);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    // The sender is spawned, then its runtime stops before it ever runs.
+    runtime.block_on(async { link.start(Arc::clone(&outbox), start) });
+    drop(runtime);
+    assert!(
+        matches!(answered.try_recv(), Ok(Err(StoreError::Down))),
+        "the asker is answered"
+    );
+    assert_eq!(
+        outbox.ask(None, [redis::cmd("GET")], oneshot::channel().0),
+        Start::Now,
+        "the next ask starts a sender"
+    );
 }
